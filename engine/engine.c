@@ -1,0 +1,439 @@
+/* engine.c - opens the log and catalog, replays the command log, runs /ksql requests. */
+#include "engine/engine_internal.h"
+
+#include "engine/entities.h"
+#include "sql/parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *eddy_exec_setting(const eddy_exec *x, const char *name) {
+    json_t *v = x->props ? json_object_get(x->props, eddy_config_canonical_name(name)) : NULL;
+    if (json_is_string(v)) return json_string_value(v);
+    return eddy_config_get(x->engine->config, name);
+}
+
+void eddy_engine_set_status(eddy_engine *e, const char *id, const char *status, const char *message) {
+    for (int i = 0; i < e->ncommands; i++) {
+        if (strcmp(e->commands[i].id, id) == 0) {
+            free(e->commands[i].status);
+            free(e->commands[i].message);
+            e->commands[i].status = strdup(status);
+            e->commands[i].message = strdup(message ? message : "");
+            return;
+        }
+    }
+    if (e->ncommands == e->cap_commands) {
+        int cap = e->cap_commands ? e->cap_commands * 2 : 16;
+        command_status *v = realloc(e->commands, (size_t)cap * sizeof *v);
+        if (!v) return;
+        e->commands = v;
+        e->cap_commands = cap;
+    }
+    command_status *c = &e->commands[e->ncommands];
+    c->id = strdup(id);
+    c->status = strdup(status);
+    c->message = strdup(message ? message : "");
+    if (!c->id || !c->status || !c->message) {
+        free(c->id);
+        free(c->status);
+        free(c->message);
+        return;
+    }
+    e->ncommands++;
+}
+
+/* Parses one statement text; error positions are made absolute using the
+ * piece's start (line, col). */
+static int parse_one(const char *text, int line0, int col0, eddy_arena *arena, eddy_stmt **out, eddy_err *err) {
+    eddy_list stmts = {0};
+    int rc = eddy_parse(text, arena, &stmts, err);
+    if (rc) {
+        if (err->line > 0) {
+            int line = err->line + line0 - 1;
+            int col = err->line == 1 ? err->col + col0 - 1 : err->col;
+            const char *msg = err->msg;
+            /* Drop the parser's own "line L:C: " prefix and write the absolute one. */
+            if (strncmp(msg, "line ", 5) == 0) {
+                const char *p = strstr(msg, ": ");
+                if (p) msg = p + 2;
+            }
+            /* ksqlDB's shape: "line L:C: Syntax Error\n<detail>", where the
+             * detail of an unexpected token reads "Syntax error at or near
+             * 'X' at line L:C", then what was expected. */
+            char head[1024], tail[512] = "";
+            snprintf(head, sizeof head, "%s", msg);
+            char *exp = strstr(head, ". Expecting");
+            if (exp) {
+                snprintf(tail, sizeof tail, "\n%s", exp + 2);
+                *exp = '\0';
+            }
+            if (rc == EDDY_PARSE && strncmp(head, "Syntax error at or near", 23) == 0)
+                eddy_err_set_at(err, rc, line, col, "line %d:%d: Syntax Error\n%s at line %d:%d%s", line, col, head,
+                                line, col, tail);
+            else if (rc == EDDY_PARSE)
+                eddy_err_set_at(err, rc, line, col, "line %d:%d: Syntax Error\n%s%s", line, col, head, tail);
+            else
+                eddy_err_set_at(err, rc, line, col, "line %d:%d: %s%s", line, col, head, tail);
+        }
+        return rc;
+    }
+    if (stmts.n != 1) return eddy_err_set(err, EDDY_PARSE, "Expected exactly one statement");
+    *out = stmts.items[0];
+    return 0;
+}
+
+/* ---- replay --------------------------------------------------------------- */
+
+static void replay_one(void *ud, int64_t seq, const char *command_id, const char *statement, json_t *properties) {
+    eddy_engine *e = ud;
+    eddy_arena *arena = eddy_arena_new();
+    eddy_err err;
+    eddy_stmt *st;
+    json_t *entity = NULL;
+    eddy_err_clear(&err);
+    if (!arena) return;
+    if (parse_one(statement, 1, 1, arena, &st, &err) == 0) {
+        eddy_exec x = {0};
+        x.engine = e;
+        x.catalog = e->catalog;
+        x.stmt = st;
+        x.text = statement;
+        x.props = json_deep_copy(properties);
+        x.vars = eddy_vars_new();
+        x.replay = true;
+        x.replay_seq = seq;
+        if (eddy_exec_statement(&x, &entity, &err))
+            fprintf(stderr, "eddy: replaying command %lld (%s) failed: %s\n", (long long)seq, command_id, err.msg);
+        json_decref(entity);
+        json_decref(x.props);
+        eddy_vars_destroy(x.vars);
+    } else {
+        fprintf(stderr, "eddy: replaying command %lld (%s): %s\n", (long long)seq, command_id, err.msg);
+    }
+    e->replayed++;
+    eddy_arena_destroy(arena);
+}
+
+/* ---- open / close --------------------------------------------------------- */
+
+static int mkdirs(const char *path) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(buf, 0755);
+            *p = '/';
+        }
+    }
+    return mkdir(buf, 0755) == 0 || access(buf, F_OK) == 0 ? 0 : -1;
+}
+
+int eddy_engine_open(const eddy_config *cfg, eddy_log *log, eddy_engine **out, eddy_err *err) {
+    eddy_engine *e = calloc(1, sizeof *e);
+    int rc;
+    *out = NULL;
+    if (!e) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    pthread_mutex_init(&e->mu, NULL);
+    e->config = cfg;
+    const char *sid = eddy_config_get(cfg, "ksql.service.id");
+    e->service_id = strdup(sid && *sid ? sid : "default_");
+    e->catalog = eddy_catalog_new();
+    if (!e->service_id || !e->catalog) {
+        rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (log) {
+        e->log = log;
+    } else {
+        const char *bootstrap = eddy_config_get(cfg, "bootstrap.servers");
+        if (bootstrap && *bootstrap) {
+            rc = eddy_err_set(err, EDDY_UNSUPPORTED,
+                              "bootstrap.servers is set (%s), but the Kafka backend is not supported yet by eddy: "
+                              "leave bootstrap.servers empty to use the embedded log",
+                              bootstrap);
+            goto fail;
+        }
+        const char *dir = eddy_config_get(cfg, "ksql.streams.state.dir");
+        char path[4096];
+        snprintf(path, sizeof path, "%s/log", dir && *dir ? dir : ".");
+        if (mkdirs(dir && *dir ? dir : ".")) {
+            rc = eddy_err_set(err, EDDY_IO, "cannot create the state directory %s", dir);
+            goto fail;
+        }
+        if ((rc = eddy_log_open_embedded(path, &e->log, err))) goto fail;
+        e->own_log = true;
+    }
+    if ((rc = eddy_command_log_open(e->log, e->service_id, &e->cmdlog, err))) goto fail;
+    if ((rc = eddy_command_log_replay(e->cmdlog, replay_one, e, err))) goto fail;
+    *out = e;
+    return 0;
+fail:
+    eddy_engine_close(e);
+    return rc;
+}
+
+void eddy_engine_close(eddy_engine *e) {
+    if (!e) return;
+    eddy_command_log_close(e->cmdlog);
+    if (e->own_log) eddy_log_close(e->log);
+    eddy_catalog_destroy(e->catalog);
+    for (int i = 0; i < e->ncommands; i++) {
+        free(e->commands[i].id);
+        free(e->commands[i].status);
+        free(e->commands[i].message);
+    }
+    free(e->commands);
+    free(e->service_id);
+    pthread_mutex_destroy(&e->mu);
+    free(e);
+}
+
+const char *eddy_engine_service_id(const eddy_engine *e) { return e->service_id; }
+eddy_log *eddy_engine_log(eddy_engine *e) { return e->log; }
+eddy_catalog *eddy_engine_catalog(eddy_engine *e) { return e->catalog; }
+int64_t eddy_engine_replayed(const eddy_engine *e) { return e->replayed; }
+
+/* ---- /ksql ---------------------------------------------------------------- */
+
+/* ksqlDB's error code and HTTP status for an execution error. */
+static void error_status(int rc, eddy_exec *x, int *code, int *status) {
+    *code = x->error_code ? x->error_code : EDDY_HTTP_ERR_BAD_STATEMENT;
+    *status = x->http_status ? x->http_status : 400;
+    if (rc == EDDY_NOMEM || rc == EDDY_INTERNAL || rc == EDDY_IO || rc == EDDY_STORAGE) {
+        *code = EDDY_HTTP_ERR_SERVER_ERROR;
+        *status = 500;
+    }
+}
+
+static bool substitution_enabled(const eddy_engine *e, json_t *props) {
+    json_t *v = props ? json_object_get(props, "ksql.variable.substitution.enable") : NULL;
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    if (json_is_boolean(v)) return json_is_true(v);
+    if (!s) s = eddy_config_get(e->config, "ksql.variable.substitution.enable");
+    return !s || strcasecmp(s, "false") != 0;
+}
+
+/* Request properties as strings under their canonical names (ksqlDB accepts
+ * numbers and booleans too). */
+static json_t *props_from_request(json_t *in) {
+    json_t *out = json_object();
+    const char *k;
+    json_t *v;
+    if (!json_is_object(in)) return out;
+    json_object_foreach(in, k, v) {
+        /* json_object_foreach walks from k: keep it, use another name. */
+        const char *name = eddy_config_canonical_name(k);
+        if (json_is_string(v)) json_object_set(out, name, v);
+        else if (json_is_integer(v)) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+            json_object_set_new(out, name, json_string(buf));
+        } else if (json_is_real(v)) {
+            char buf[64];
+            snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
+            json_object_set_new(out, name, json_string(buf));
+        } else if (json_is_boolean(v)) {
+            json_object_set_new(out, name, json_string(json_is_true(v) ? "true" : "false"));
+        }
+    }
+    return out;
+}
+
+/* Runs every statement once, in order, with x prototype settings.  On
+ * failure returns the code with err set and *failed the statement index. */
+static int run_all(eddy_engine *e, eddy_stmt **stmts, char **texts, eddy_sql_piece *pieces, int n,
+                   eddy_catalog *catalog, bool dry_run, json_t *props, eddy_vars *vars, json_t *entities,
+                   eddy_exec *failed, eddy_err *err) {
+    json_t *sandbox_topics = NULL;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        eddy_exec x = {0};
+        json_t *entity = NULL;
+        x.engine = e;
+        x.catalog = catalog;
+        x.stmt = stmts[i];
+        x.text = texts[i] ? texts[i] : pieces[i].text;
+        x.props = props;
+        x.vars = vars;
+        x.dry_run = dry_run;
+        x.sandbox_topics = sandbox_topics;
+        rc = eddy_exec_statement(&x, &entity, err);
+        sandbox_topics = x.sandbox_topics;
+        if (rc) {
+            *failed = x;
+            break;
+        }
+        if (entity && entities) json_array_append_new(entities, entity);
+        else json_decref(entity);
+    }
+    json_decref(sandbox_topics);
+    return rc;
+}
+
+int eddy_engine_ksql(eddy_engine *e, const eddy_ksql_request *req, json_t **response, int *http_status) {
+    eddy_sql_piece *pieces = NULL;
+    eddy_err err;
+    int n = 0, rc = 0, i;
+    json_t *entities = json_array();
+    json_t *props = props_from_request(req->streams_properties), *sandbox_props = NULL;
+    eddy_vars *vars = eddy_vars_new(), *sim = NULL, *sandbox_vars = NULL;
+    eddy_catalog *sandbox = NULL;
+    eddy_arena *arena = eddy_arena_new();
+    eddy_stmt **stmts = NULL;
+    char **texts = NULL;
+    bool locked = false;
+
+    eddy_err_clear(&err);
+    *response = NULL;
+    *http_status = 200;
+    if (!entities || !props || !vars || !arena) goto nomem;
+    if (json_is_object(req->session_variables)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(req->session_variables, k, v) {
+            if (json_is_string(v)) eddy_vars_set(vars, k, json_string_value(v));
+            else {
+                char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+                if (s) eddy_vars_set(vars, k, s);
+                free(s);
+            }
+        }
+    }
+
+    {
+        const char *k;
+        json_t *v;
+        json_object_foreach(props, k, v) {
+            if (eddy_config_check_override(e->config, k, json_string_value(v), &err)) {
+                rc = EDDY_CONFIG;
+                *http_status = 400;
+                *response = eddy_entity_generic_error(EDDY_HTTP_ERR_BAD_REQUEST, err.msg);
+                goto done;
+            }
+        }
+    }
+    n = eddy_sql_split(req->ksql ? req->ksql : "", &pieces, &err);
+    if (n < 0) {
+        rc = n;
+        n = 0;
+        *http_status = 400;
+        *response = eddy_entity_statement_error(EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, req->ksql, NULL);
+        goto done;
+    }
+    stmts = calloc((size_t)n + 1, sizeof *stmts);
+    texts = calloc((size_t)n + 1, sizeof *texts);
+    sim = eddy_vars_copy(vars);
+    if (!stmts || !texts || !sim) goto nomem;
+
+    /* 1. Parse everything (substituting variables as DEFINE/UNDEFINE in the
+     * request would leave them), so a syntax error anywhere runs nothing.
+     * As in ksqlDB, every statement ends with ';'. */
+    bool subst = substitution_enabled(e, props);
+    for (i = 0; i < n; i++) {
+        const char *text = pieces[i].text;
+        if (!pieces[i].terminated) {
+            rc = eddy_err_set_at(&err, EDDY_PARSE, pieces[i].end_line, pieces[i].end_col,
+                                 "line %d:%d: Syntax Error\nmissing ';' at ''", pieces[i].end_line,
+                                 pieces[i].end_col);
+            *http_status = 400;
+            *response = eddy_entity_statement_error(EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, text, NULL);
+            goto done;
+        }
+        if (subst && strstr(text, "${")) {
+            if ((rc = eddy_vars_substitute(sim, text, &texts[i], &err))) {
+                *http_status = 400;
+                *response = eddy_entity_statement_error(EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, text, NULL);
+                goto done;
+            }
+            text = texts[i];
+        }
+        if ((rc = parse_one(text, pieces[i].line, pieces[i].col, arena, &stmts[i], &err))) {
+            *http_status = 400;
+            *response = eddy_entity_statement_error(EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, text, NULL);
+            goto done;
+        }
+        if (stmts[i]->kind == EDDY_STMT_DEFINE) eddy_vars_set(sim, stmts[i]->u.set.name, stmts[i]->u.set.value);
+        else if (stmts[i]->kind == EDDY_STMT_UNDEFINE) eddy_vars_unset(sim, stmts[i]->u.set.name);
+    }
+
+    pthread_mutex_lock(&e->mu);
+    locked = true;
+    if (req->command_sequence_number >= 0 && req->command_sequence_number >= eddy_command_log_next_seq(e->cmdlog)) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "Timed out while waiting for a previous command to execute. command sequence number: %lld",
+                 (long long)req->command_sequence_number);
+        *http_status = 503;
+        *response = eddy_entity_generic_error(EDDY_HTTP_ERR_COMMAND_QUEUE_CATCHUP_TIMEOUT, msg);
+        rc = EDDY_TIMEOUT;
+        goto done;
+    }
+
+    /* 2. Validate every statement in a sandbox copy of the catalog: if one
+     * fails, nothing runs. */
+    sandbox = eddy_catalog_copy(e->catalog);
+    sandbox_props = json_deep_copy(props);
+    sandbox_vars = eddy_vars_copy(vars);
+    if (!sandbox || !sandbox_props || !sandbox_vars) goto nomem;
+    eddy_exec failed = {0};
+    rc = run_all(e, stmts, texts, pieces, n, sandbox, true, sandbox_props, sandbox_vars, NULL, &failed, &err);
+    if (rc == 0) {
+        /* 3. Run them for real. */
+        memset(&failed, 0, sizeof failed);
+        rc = run_all(e, stmts, texts, pieces, n, e->catalog, false, props, vars, entities, &failed, &err);
+    }
+    if (rc) {
+        int code;
+        error_status(rc, &failed, &code, http_status);
+        *response = eddy_entity_statement_error(code, err.msg, failed.text, NULL);
+        goto done;
+    }
+    *response = json_incref(entities);
+    goto done;
+
+nomem:
+    rc = EDDY_NOMEM;
+    *http_status = 500;
+    json_decref(*response);
+    *response = eddy_entity_generic_error(EDDY_HTTP_ERR_SERVER_ERROR, "out of memory");
+done:
+    if (locked) pthread_mutex_unlock(&e->mu);
+    for (i = 0; texts && i < n; i++) free(texts[i]);
+    free(texts);
+    free(stmts);
+    eddy_sql_split_free(pieces, n);
+    eddy_arena_destroy(arena);
+    eddy_catalog_destroy(sandbox);
+    eddy_vars_destroy(vars);
+    eddy_vars_destroy(sim);
+    eddy_vars_destroy(sandbox_vars);
+    json_decref(props);
+    json_decref(sandbox_props);
+    json_decref(entities);
+    return rc;
+}
+
+json_t *eddy_engine_command_statuses(eddy_engine *e) {
+    json_t *m = json_object();
+    pthread_mutex_lock(&e->mu);
+    for (int i = 0; i < e->ncommands; i++)
+        json_object_set_new(m, e->commands[i].id, json_string(e->commands[i].status));
+    pthread_mutex_unlock(&e->mu);
+    return json_pack("{s:o}", "commandStatuses", m);
+}
+
+json_t *eddy_engine_command_status(eddy_engine *e, const char *command_id) {
+    json_t *r = NULL;
+    pthread_mutex_lock(&e->mu);
+    for (int i = 0; i < e->ncommands; i++)
+        if (strcmp(e->commands[i].id, command_id) == 0)
+            r = json_pack("{s:s, s:s}", "status", e->commands[i].status, "message", e->commands[i].message);
+    pthread_mutex_unlock(&e->mu);
+    return r;
+}

@@ -1,0 +1,60 @@
+/* engine_internal.h - the engine's private state, shared by engine.c and the statement executors. */
+#ifndef EDDY_ENGINE_INTERNAL_H
+#define EDDY_ENGINE_INTERNAL_H
+
+#include "engine/command_log.h"
+#include "engine/engine.h"
+#include "sql/ast.h"
+#include "sql/catalog.h"
+#include "sql/vars.h"
+
+#include <pthread.h>
+
+typedef struct command_status {
+    char *id;
+    char *status;  /* "SUCCESS", "ERROR", "TERMINATED" */
+    char *message;
+} command_status;
+
+struct eddy_engine {
+    pthread_mutex_t mu;
+    const eddy_config *config;
+    eddy_log *log;
+    bool own_log;
+    eddy_command_log *cmdlog;
+    eddy_catalog *catalog;
+    char *service_id;
+    int64_t replayed;
+    int ncommands, cap_commands;
+    command_status *commands;
+};
+
+/* The context of one statement being executed. */
+typedef struct eddy_exec {
+    eddy_engine *engine;
+    const eddy_stmt *stmt;
+    const char *text;       /* statement text as echoed back */
+    json_t *props;          /* request's streamsProperties + SET, owned by the request */
+    eddy_vars *vars;        /* session variables, owned by the request */
+    eddy_catalog *catalog;  /* the catalog to read and change: the engine's, or a sandbox copy */
+    bool replay;            /* replaying the command log: catalog only, no entity */
+    bool dry_run;           /* validating in a sandbox: no topic changes, no command log */
+    json_t *sandbox_topics; /* dry run: topics the request would have created, name -> partitions */
+    int64_t replay_seq;     /* the command's sequence number when replaying */
+    int error_code;         /* ksqlDB error_code on failure (40001 by default) */
+    int http_status;        /* on failure (400 by default) */
+} eddy_exec;
+
+/* Executes one parsed statement.  On success *entity is a new reference or
+ * NULL (statements like SET return nothing).  On failure returns an EDDY_*
+ * code with err set (and may set x->error_code / x->http_status). */
+int eddy_exec_statement(eddy_exec *x, json_t **entity, eddy_err *err);
+
+/* Effective setting: the request's override (x->props) if any, else the
+ * server configuration.  Borrowed string, NULL when unset. */
+const char *eddy_exec_setting(const eddy_exec *x, const char *name);
+
+/* Records a command's status for /status. */
+void eddy_engine_set_status(eddy_engine *e, const char *id, const char *status, const char *message);
+
+#endif

@@ -1,0 +1,735 @@
+/* executor.c - executes one statement against the catalog and returns its ksqlDB entity.
+ *
+ * Statements dispatch from one table (kind -> handler).  Statements that
+ * change the catalog ("distributed" in ksqlDB's terms) follow one path:
+ * analyze (no change yet), side effects on topics, append to the command log,
+ * apply to the catalog.  When replaying the command log only the last step
+ * runs, so a replayed statement cannot fail on topics that changed since.
+ */
+#include "engine/engine_internal.h"
+
+#include "engine/entities.h"
+#include "sql/analyze.h"
+#include "sql/functions.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef int (*stmt_handler)(eddy_exec *x, json_t **entity, eddy_err *err);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int unsupported(eddy_exec *x, eddy_err *err, const char *what, const char *when) {
+    (void)x;
+    return eddy_err_set(err, EDDY_UNSUPPORTED, "%s is not supported yet by eddy%s%s.", what, when ? ": " : "",
+                        when ? when : "");
+}
+
+/* Lower-case kind name for command ids: "stream", "table". */
+static const char *kind_lower(eddy_source_kind k) { return k == EDDY_SOURCE_TABLE ? "table" : "stream"; }
+
+/* Appends a command to the command log (unless replaying) and returns its
+ * sequence number. */
+static int distribute(eddy_exec *x, const char *command_id, int64_t *seq, eddy_err *err) {
+    if (x->replay) {
+        *seq = x->replay_seq;
+        return 0;
+    }
+    if (x->dry_run) {
+        *seq = -1;
+        return 0;
+    }
+    return eddy_command_log_append(x->engine->cmdlog, command_id, x->text, x->props, seq, err);
+}
+
+static json_t *status_entity(eddy_exec *x, const char *command_id, const char *message, const char *query_id,
+                             int64_t seq) {
+    if (x->dry_run) return NULL;
+    eddy_engine_set_status(x->engine, command_id, "SUCCESS", message);
+    if (x->replay) return NULL;
+    return eddy_entity_command_status(x->text, command_id, "SUCCESS", message, query_id, seq);
+}
+
+static int nomem(eddy_err *err) { return eddy_err_set(err, EDDY_NOMEM, "out of memory"); }
+
+/* ksqlDB's warning_entity: {"@type", "statementText", "message", "warnings"}. */
+static json_t *warning_entity(eddy_exec *x, const char *message) {
+    if (x->replay || x->dry_run) return NULL;
+    json_t *e = eddy_entity_new("warning_entity", x->text);
+    if (e) json_object_set_new(e, "message", json_string(message));
+    return eddy_entity_finish(e);
+}
+
+/* A topic as the statement sees it: in the log, or (dry run) created by an
+ * earlier statement of the same request.  Returns 0 and fills cfg, or -1. */
+static int topic_describe(eddy_exec *x, const char *topic, eddy_log_topic_config *cfg) {
+    if (eddy_log_topic_describe(x->engine->log, topic, cfg, NULL) == 0) return 0;
+    json_t *p = x->sandbox_topics ? json_object_get(x->sandbox_topics, topic) : NULL;
+    if (!p) return -1;
+    eddy_log_topic_config_init(cfg);
+    cfg->partitions = (int32_t)json_integer_value(p);
+    return 0;
+}
+
+/* ---- CREATE STREAM / TABLE ---------------------------------------------- */
+
+static void analyze_ctx_init(eddy_exec *x, eddy_analyze_ctx *ctx) {
+    const char *wrap = eddy_exec_setting(x, "ksql.persistence.wrap.single.values");
+    ctx->catalog = x->catalog;
+    ctx->default_key_format = eddy_exec_setting(x, "ksql.persistence.default.format.key");
+    ctx->default_value_format = eddy_exec_setting(x, "ksql.persistence.default.format.value");
+    if (ctx->default_value_format && !*ctx->default_value_format) ctx->default_value_format = NULL;
+    ctx->default_wrap_single = !wrap || !*wrap ? -1 : strcasecmp(wrap, "true") == 0 ? 1 : 0;
+}
+
+/* Makes sure the source's topic is as the statement needs it: created when
+ * PARTITIONS is given and it is missing; otherwise it must exist. */
+static int ensure_topic(eddy_exec *x, const eddy_topic_spec *t, eddy_source *src, eddy_err *err) {
+    eddy_log *log = x->engine->log;
+    eddy_log_topic_config cfg;
+    int rc = topic_describe(x, t->name, &cfg);
+    if (rc == 0) {
+        if (t->partitions > 0 && cfg.partitions != t->partitions)
+            return eddy_err_set(err, EDDY_ANALYSIS,
+                                "A Kafka topic with the name '%s' already exists, with different partition/replica "
+                                "configuration than required. KSQL expects %d partitions (topic has %d), %d "
+                                "replication factor (topic has %d).",
+                                t->name, t->partitions, (int)cfg.partitions, t->replicas > 0 ? t->replicas : 1,
+                                cfg.replicas > 0 ? (int)cfg.replicas : 1);
+        src->partitions = cfg.partitions;
+        src->replicas = cfg.replicas > 0 ? cfg.replicas : 1;
+        return 0;
+    }
+    if (t->partitions <= 0)
+        return eddy_err_set(err, EDDY_ANALYSIS,
+                            "Topic '%s' does not exist. If you want to create a new topic for the %s please re-run "
+                            "the statement providing the required 'PARTITIONS' configuration in the WITH clause (and "
+                            "optionally 'REPLICAS'). For example: CREATE %s %s (ID INT, VALUE STRING) WITH "
+                            "(KAFKA_TOPIC='%s', PARTITIONS=2, VALUE_FORMAT='JSON');",
+                            t->name, "stream/table", eddy_source_kind_name(src->kind), src->name, t->name);
+    if (x->dry_run) {
+        if (!x->sandbox_topics) x->sandbox_topics = json_object();
+        json_object_set_new(x->sandbox_topics, t->name, json_integer(t->partitions));
+        src->partitions = t->partitions;
+        return 0;
+    }
+    eddy_log_topic_config_init(&cfg);
+    cfg.partitions = t->partitions;
+    cfg.replicas = (int16_t)(t->replicas > 0 ? t->replicas : 1);
+    if (t->retention_ms >= 0) cfg.retention_ms = t->retention_ms;
+    if (src->kind == EDDY_SOURCE_TABLE) cfg.cleanup = EDDY_LOG_CLEANUP_COMPACT;
+    if ((rc = eddy_log_topic_create(log, t->name, &cfg, err)) && rc != EDDY_EXISTS) return rc;
+    src->partitions = t->partitions;
+    src->replicas = cfg.replicas;
+    return 0;
+}
+
+static int exec_create_source(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const eddy_stmt *st = x->stmt;
+    eddy_catalog *cat = x->catalog;
+    eddy_analyze_ctx ctx;
+    eddy_topic_spec topic = {0};
+    eddy_source *src = NULL;
+    char *cid = NULL;
+    int64_t seq;
+    int rc;
+
+    const eddy_source *old = eddy_catalog_find_source(cat, st->u.create.name);
+    if (old && !st->u.create.or_replace) {
+        if (st->u.create.if_not_exists) {
+            /* Nothing to do; ksqlDB answers with a warning, not an error. */
+            char msg[512];
+            snprintf(msg, sizeof msg, "Cannot add %s `%s`: A %s with the same name already exists.",
+                     kind_lower(st->u.create.source_kind), st->u.create.name, kind_lower(old->kind));
+            *entity = warning_entity(x, msg);
+            return 0;
+        }
+        return eddy_err_set(err, EDDY_EXISTS, "Cannot add %s '%s': A %s with the same name already exists",
+                            kind_lower(st->u.create.source_kind), st->u.create.name, kind_lower(old->kind));
+    }
+    if (old && old->kind != st->u.create.source_kind)
+        return eddy_err_set(err, EDDY_ANALYSIS, "Cannot replace %s '%s' with a %s: the kinds differ.",
+                            kind_lower(old->kind), old->name, kind_lower(st->u.create.source_kind));
+    analyze_ctx_init(x, &ctx);
+    if ((rc = eddy_analyze_create_source(&ctx, st, &src, &topic, err))) goto done;
+    if (old) {
+        if (old->is_source) {
+            rc = eddy_err_set(err, EDDY_ANALYSIS, "Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.",
+                              kind_lower(old->kind), old->name, kind_lower(old->kind));
+            goto done;
+        }
+        if (old->is_sink) {
+            rc = eddy_err_set(err, EDDY_ANALYSIS, "Cannot replace %s '%s': it was created by a query.",
+                              kind_lower(old->kind), old->name);
+            goto done;
+        }
+    }
+    if (!x->replay && (rc = ensure_topic(x, &topic, src, err))) goto done;
+    if (old) {
+        /* OR REPLACE keeps the queries that use the source. */
+        eddy_source *o = (eddy_source *)old;
+        src->nread_queries = o->nread_queries;
+        src->read_queries = o->read_queries;
+        src->nwrite_queries = o->nwrite_queries;
+        src->write_queries = o->write_queries;
+        o->nread_queries = o->nwrite_queries = 0;
+        o->read_queries = o->write_queries = NULL;
+    }
+    if (x->replay) {
+        eddy_log_topic_config cfg;
+        if (eddy_log_topic_describe(x->engine->log, topic.name, &cfg, NULL) == 0) src->partitions = cfg.partitions;
+    }
+    if (asprintf(&cid, "%s/`%s`/create", kind_lower(src->kind), src->name) < 0) {
+        cid = NULL;
+        rc = nomem(err);
+        goto done;
+    }
+    if ((rc = distribute(x, cid, &seq, err))) goto done;
+    bool is_table = src->kind == EDDY_SOURCE_TABLE;
+    if ((rc = eddy_catalog_add_source(cat, src, st->u.create.or_replace))) {
+        src = NULL;
+        eddy_err_set(err, rc, "Cannot add %s '%s': %s", kind_lower(st->u.create.source_kind), st->u.create.name,
+                     eddy_strerror(rc));
+        goto done;
+    }
+    src = NULL;
+    *entity = status_entity(x, cid, is_table ? "Table created" : "Stream created", NULL, seq);
+done:
+    eddy_source_free(src);
+    eddy_topic_spec_fini(&topic);
+    free(cid);
+    return rc;
+}
+
+static int exec_alter_source(eddy_exec *x, json_t **entity, eddy_err *err) {
+    eddy_analyze_ctx ctx;
+    eddy_source *src = NULL;
+    char *cid = NULL;
+    int64_t seq;
+    int rc;
+    analyze_ctx_init(x, &ctx);
+    if ((rc = eddy_analyze_alter_source(&ctx, x->stmt, &src, err))) return rc;
+    if (asprintf(&cid, "%s/%s/alter", kind_lower(src->kind), src->name) < 0) {
+        eddy_source_free(src);
+        return nomem(err);
+    }
+    if ((rc = distribute(x, cid, &seq, err))) {
+        eddy_source_free(src);
+        free(cid);
+        return rc;
+    }
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s %s altered.", src->kind == EDDY_SOURCE_TABLE ? "Table" : "Stream", src->name);
+    rc = eddy_catalog_add_source(x->catalog, src, true);
+    if (rc == 0) *entity = status_entity(x, cid, msg, NULL, seq);
+    else eddy_err_set(err, rc, "%s", eddy_strerror(rc));
+    free(cid);
+    return rc;
+}
+
+/* ---- DROP --------------------------------------------------------------- */
+
+static void join_ids(char *buf, size_t n, int count, char **ids) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < count && used < n; i++)
+        used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", ids[i]);
+}
+
+static int exec_drop_source(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const eddy_stmt *st = x->stmt;
+    const char *name = st->u.drop.name;
+    eddy_source *src = eddy_catalog_find_source(x->catalog, name);
+    const char *kind = eddy_source_kind_name(st->u.drop.source_kind);
+    char *cid = NULL, msg[1024];
+    int64_t seq;
+    int rc;
+
+    if (!src || src->kind != st->u.drop.source_kind) {
+        if (src && src->kind != st->u.drop.source_kind)
+            return eddy_err_set(err, EDDY_ANALYSIS, "Incompatible data source type is %s, but statement was DROP %s",
+                                kind_lower(src->kind), kind_lower(st->u.drop.source_kind));
+        if (st->u.drop.if_exists) {
+            if (x->replay || x->dry_run) return 0;
+            snprintf(msg, sizeof msg, "Source `%s` does not exist.", name);
+            *entity = eddy_entity_command_status(x->text, "", "SUCCESS", msg, NULL, -1);
+            return 0;
+        }
+        return eddy_err_set(err, EDDY_NOTFOUND, "%s %s does not exist.", kind[0] == 'T' ? "Table" : "Stream", name);
+    }
+    if (src->nread_queries || src->nwrite_queries) {
+        char r[512], w[512];
+        join_ids(r, sizeof r, src->nread_queries, src->read_queries);
+        join_ids(w, sizeof w, src->nwrite_queries, src->write_queries);
+        return eddy_err_set(err, EDDY_ANALYSIS,
+                            "Cannot drop %s.\nThe following queries read from this source: [%s].\nThe following "
+                            "queries write into this source: [%s].\nYou need to terminate them before dropping %s.",
+                            name, r, w, name);
+    }
+    if (st->u.drop.delete_topic && src->is_source)
+        return eddy_err_set(err, EDDY_ANALYSIS, "Cannot delete topic for read-only source: %s", name);
+    if (asprintf(&cid, "%s/%s/drop", kind_lower(src->kind), src->name) < 0) return nomem(err);
+    if ((rc = distribute(x, cid, &seq, err))) goto done;
+    snprintf(msg, sizeof msg, "Source `%s` (topic: %s) was dropped.", src->name, src->topic);
+    if (st->u.drop.delete_topic && !x->replay && !x->dry_run) {
+        eddy_err terr;
+        int trc = eddy_log_topic_delete(x->engine->log, src->topic, &terr);
+        if (trc && trc != EDDY_NOTFOUND)
+            fprintf(stderr, "eddy: DROP %s DELETE TOPIC: could not delete topic %s: %s\n", name, src->topic, terr.msg);
+    }
+    eddy_catalog_drop_source(x->catalog, name);
+    *entity = status_entity(x, cid, msg, NULL, seq);
+done:
+    free(cid);
+    return rc;
+}
+
+/* ---- types -------------------------------------------------------------- */
+
+static int exec_create_type(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const eddy_stmt *st = x->stmt;
+    eddy_catalog *cat = x->catalog;
+    eddy_type *t = NULL;
+    char *cid = NULL, *ts = NULL, msg[1024];
+    int64_t seq;
+    int rc;
+    const eddy_custom_type *old = eddy_catalog_find_type(cat, st->u.create_type.name);
+    if (old) {
+        if (st->u.create_type.if_not_exists) {
+            if (x->replay || x->dry_run) return 0;
+            ts = eddy_type_to_string(old->type);
+            snprintf(msg, sizeof msg, "%s is already registered with type %s", st->u.create_type.name, ts ? ts : "?");
+            free(ts);
+            *entity = eddy_entity_command_status(x->text, "", "SUCCESS", msg, NULL, -1);
+            return 0;
+        }
+        ts = eddy_type_to_string(old->type);
+        rc = eddy_err_set(err, EDDY_EXISTS, "Cannot register custom type '%s' since it is already registered with type: %s",
+                          st->u.create_type.name, ts ? ts : "?");
+        free(ts);
+        return rc;
+    }
+    if ((rc = eddy_analyze_type(cat, st->u.create_type.type, &t, err))) return rc;
+    if (asprintf(&cid, "type/%s/create", st->u.create_type.name) < 0) {
+        cid = NULL;
+        rc = nomem(err);
+        goto done;
+    }
+    if ((rc = distribute(x, cid, &seq, err))) goto done;
+    if ((rc = eddy_catalog_add_type(cat, st->u.create_type.name, t))) {
+        eddy_err_set(err, rc, "%s", eddy_strerror(rc));
+        goto done;
+    }
+    ts = eddy_type_to_string(t);
+    snprintf(msg, sizeof msg, "Registered custom type with name '%s' and SQL type %s", st->u.create_type.name,
+             ts ? ts : "?");
+    *entity = status_entity(x, cid, msg, NULL, seq);
+done:
+    free(ts);
+    free(cid);
+    eddy_type_unref(t);
+    return rc;
+}
+
+static int exec_drop_type(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const char *name = x->stmt->u.drop.name;
+    char *cid = NULL, msg[512];
+    int64_t seq;
+    int rc;
+    if (!eddy_catalog_find_type(x->catalog, name)) {
+        if (x->stmt->u.drop.if_exists) {
+            if (x->replay || x->dry_run) return 0;
+            snprintf(msg, sizeof msg, "Type '%s' does not exist", name);
+            *entity = eddy_entity_command_status(x->text, "", "SUCCESS", msg, NULL, -1);
+            return 0;
+        }
+        return eddy_err_set(err, EDDY_NOTFOUND, "Type %s does not exist.", name);
+    }
+    if (asprintf(&cid, "type/%s/drop", name) < 0) return nomem(err);
+    if ((rc = distribute(x, cid, &seq, err)) == 0) {
+        eddy_catalog_drop_type(x->catalog, name);
+        snprintf(msg, sizeof msg, "Dropped type '%s'", name);
+        *entity = status_entity(x, cid, msg, NULL, seq);
+    }
+    free(cid);
+    return rc;
+}
+
+/* ---- SHOW / LIST -------------------------------------------------------- */
+
+static json_t *show_sources(eddy_exec *x, eddy_source_kind kind, bool extended) {
+    int n;
+    eddy_source *const *v = eddy_catalog_sources(x->catalog, &n);
+    json_t *list = json_array();
+    for (int i = 0; i < n; i++) {
+        if (v[i]->kind != kind) continue;
+        json_array_append_new(list, extended ? eddy_entity_source_description(v[i], true, -1, -1)
+                                             : eddy_entity_source_summary(v[i]));
+    }
+    json_t *e = eddy_entity_new(extended ? "source_descriptions" : kind == EDDY_SOURCE_TABLE ? "tables" : "streams",
+                                x->text);
+    json_object_set_new(e, extended ? "sourceDescriptions" : kind == EDDY_SOURCE_TABLE ? "tables" : "streams", list);
+    return eddy_entity_finish(e);
+}
+
+static json_t *show_topics(eddy_exec *x, bool all, bool extended) {
+    char **names = NULL;
+    size_t n = 0;
+    json_t *list = json_array();
+    if (eddy_log_topic_list(x->engine->log, &names, &n, NULL) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            eddy_log_topic_config cfg;
+            if (!all && names[i][0] == '_') continue;
+            if (eddy_log_topic_describe(x->engine->log, names[i], &cfg, NULL)) continue;
+            json_t *replicas = json_array();
+            for (int p = 0; p < cfg.partitions; p++) json_array_append_new(replicas, json_integer(cfg.replicas > 0 ? cfg.replicas : 1));
+            json_t *t = json_pack("{s:s, s:o}", "name", names[i], "replicaInfo", replicas);
+            if (extended) {
+                json_object_set_new(t, "consumerCount", json_integer(0));
+                json_object_set_new(t, "consumerGroupCount", json_integer(0));
+            }
+            json_array_append_new(list, t);
+        }
+        eddy_log_names_free(names, n);
+    }
+    json_t *e = eddy_entity_new(extended ? "kafka_topics_extended" : "kafka_topics", x->text);
+    json_object_set_new(e, "topics", list);
+    return eddy_entity_finish(e);
+}
+
+static json_t *show_queries(eddy_exec *x) {
+    int n;
+    eddy_query_info *const *q = eddy_catalog_queries(x->catalog, &n);
+    json_t *list = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(list, eddy_entity_running_query(q[i]));
+    json_t *e = eddy_entity_new("queries", x->text);
+    json_object_set_new(e, "queries", list);
+    return eddy_entity_finish(e);
+}
+
+static json_t *show_types(eddy_exec *x) {
+    int n;
+    const eddy_custom_type *t = eddy_catalog_types(x->catalog, &n);
+    json_t *types = json_object();
+    for (int i = 0; i < n; i++) json_object_set_new(types, t[i].name, eddy_entity_schema_info(t[i].type));
+    json_t *e = eddy_entity_new("type_list", x->text);
+    json_object_set_new(e, "types", types);
+    return eddy_entity_finish(e);
+}
+
+static json_t *show_variables(eddy_exec *x) {
+    json_t *list = json_array();
+    for (int i = 0; i < eddy_vars_count(x->vars); i++) {
+        const char *name, *value;
+        eddy_vars_at(x->vars, i, &name, &value);
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", name, "value", value));
+    }
+    json_t *e = eddy_entity_new("variables", x->text);
+    json_object_set_new(e, "variables", list);
+    return eddy_entity_finish(e);
+}
+
+static json_t *show_properties(eddy_exec *x) {
+    json_t *e = eddy_entity_new("properties", x->text);
+    json_t *fields = eddy_config_properties_json(x->engine->config, x->props);
+    if (fields) json_object_update(e, fields);
+    json_decref(fields);
+    return eddy_entity_finish(e);
+}
+
+static json_t *show_functions(eddy_exec *x) {
+    json_t *e = eddy_entity_new("function_names", x->text);
+    json_t *fields = eddy_functions_list_json();
+    if (fields) json_object_update(e, fields);
+    json_decref(fields);
+    return eddy_entity_finish(e);
+}
+
+static int exec_show(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const eddy_stmt *st = x->stmt;
+    bool ext = st->u.show.extended;
+    switch (st->u.show.what) {
+    case EDDY_SHOW_STREAMS: *entity = show_sources(x, EDDY_SOURCE_STREAM, ext); break;
+    case EDDY_SHOW_TABLES: *entity = show_sources(x, EDDY_SOURCE_TABLE, ext); break;
+    case EDDY_SHOW_TOPICS: *entity = show_topics(x, st->u.show.all_topics, ext); break;
+    case EDDY_SHOW_QUERIES: *entity = show_queries(x); break;
+    case EDDY_SHOW_PROPERTIES: *entity = show_properties(x); break;
+    case EDDY_SHOW_FUNCTIONS: *entity = show_functions(x); break;
+    case EDDY_SHOW_TYPES: *entity = show_types(x); break;
+    case EDDY_SHOW_VARIABLES: *entity = show_variables(x); break;
+    case EDDY_SHOW_CONNECTORS:
+    case EDDY_SHOW_CONNECTOR_PLUGINS:
+        return unsupported(x, err, "SHOW CONNECTORS", "connectors come with a later release");
+    }
+    return *entity ? 0 : nomem(err);
+}
+
+/* ---- DESCRIBE ----------------------------------------------------------- */
+
+static int topic_partitions(eddy_exec *x, const eddy_source *s, int *partitions, int *replicas) {
+    eddy_log_topic_config cfg;
+    *partitions = *replicas = -1;
+    if (eddy_log_topic_describe(x->engine->log, s->topic, &cfg, NULL)) return -1;
+    *partitions = cfg.partitions;
+    *replicas = cfg.replicas > 0 ? cfg.replicas : 1;
+    return 0;
+}
+
+static int exec_describe(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const char *name = x->stmt->u.describe.name;
+    const eddy_source *s = eddy_catalog_find_source(x->catalog, name);
+    int p, r;
+    if (!s) return eddy_err_set(err, EDDY_NOTFOUND, "Could not find STREAM/TABLE '%s' in the Metastore", name);
+    topic_partitions(x, s, &p, &r);
+    json_t *e = eddy_entity_new("sourceDescription", x->text);
+    json_object_set_new(e, "sourceDescription", eddy_entity_source_description(s, x->stmt->u.describe.extended, p, r));
+    *entity = eddy_entity_finish(e);
+    return *entity ? 0 : nomem(err);
+}
+
+static int exec_describe_streams(eddy_exec *x, json_t **entity, eddy_err *err) {
+    int n;
+    eddy_source *const *v = eddy_catalog_sources(x->catalog, &n);
+    json_t *list = json_array();
+    for (int i = 0; i < n; i++) {
+        int p, r;
+        if (v[i]->kind != x->stmt->u.describe.source_kind) continue;
+        topic_partitions(x, v[i], &p, &r);
+        json_array_append_new(list, eddy_entity_source_description(v[i], x->stmt->u.describe.extended, p, r));
+    }
+    json_t *e = eddy_entity_new("source_descriptions", x->text);
+    json_object_set_new(e, "sourceDescriptions", list);
+    *entity = eddy_entity_finish(e);
+    return *entity ? 0 : nomem(err);
+}
+
+static int exec_describe_function(eddy_exec *x, json_t **entity, eddy_err *err) {
+    json_t *fields = eddy_function_describe_json(x->stmt->u.describe.name);
+    if (!fields) return eddy_err_set(err, EDDY_NOTFOUND, "Can't find any functions with the name '%s'",
+                                     x->stmt->u.describe.name);
+    json_t *e = eddy_entity_new("describe_function", x->text);
+    json_object_update(e, fields);
+    json_decref(fields);
+    *entity = eddy_entity_finish(e);
+    return 0;
+}
+
+/* ---- SET / UNSET / DEFINE / UNDEFINE ------------------------------------ */
+
+static int exec_set(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const char *name = x->stmt->u.set.name, *value = x->stmt->u.set.value;
+    int rc = eddy_config_check_override(x->engine->config, name, value, err);
+    if (rc) return rc;
+    json_object_set_new(x->props, eddy_config_canonical_name(name), json_string(value));
+    *entity = NULL;
+    return 0;
+}
+
+static int exec_unset(eddy_exec *x, json_t **entity, eddy_err *err) {
+    json_object_del(x->props, eddy_config_canonical_name(x->stmt->u.set.name));
+    *entity = NULL;
+    (void)err;
+    return 0;
+}
+
+static int exec_define(eddy_exec *x, json_t **entity, eddy_err *err) {
+    *entity = NULL;
+    if (eddy_vars_set(x->vars, x->stmt->u.set.name, x->stmt->u.set.value)) return nomem(err);
+    return 0;
+}
+
+static int exec_undefine(eddy_exec *x, json_t **entity, eddy_err *err) {
+    *entity = NULL;
+    if (eddy_vars_unset(x->vars, x->stmt->u.set.name) == EDDY_NOTFOUND) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "Cannot undefine variable '%s' which was never defined", x->stmt->u.set.name);
+        *entity = warning_entity(x, msg);
+    }
+    (void)err;
+    return 0;
+}
+
+/* ---- queries: TERMINATE / PAUSE / RESUME / EXPLAIN ----------------------- */
+
+static int exec_query_control(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const eddy_stmt *st = x->stmt;
+    const char *verb = st->kind == EDDY_STMT_TERMINATE ? "terminate" : st->kind == EDDY_STMT_PAUSE ? "pause" : "resume";
+    char *cid = NULL, msg[256];
+    int64_t seq;
+    int rc;
+    if (!st->u.control.all && !eddy_catalog_find_query(x->catalog, st->u.control.query_id))
+        return eddy_err_set(err, EDDY_NOTFOUND, "Unknown queryId: %s", st->u.control.query_id);
+    if (asprintf(&cid, "%s/%s/execute", verb, st->u.control.all ? "ALL" : st->u.control.query_id) < 0)
+        return nomem(err);
+    if ((rc = distribute(x, cid, &seq, err)) == 0) {
+        /* Running queries arrive with the streaming runtime; for now the
+         * catalog's query list is all there is to change. */
+        if (st->kind == EDDY_STMT_TERMINATE) {
+            if (st->u.control.all) {
+                int n;
+                eddy_query_info *const *q = eddy_catalog_queries(x->catalog, &n);
+                while (n > 0) {
+                    eddy_catalog_drop_query(x->catalog, q[0]->id);
+                    q = eddy_catalog_queries(x->catalog, &n);
+                }
+            } else {
+                eddy_catalog_drop_query(x->catalog, st->u.control.query_id);
+            }
+        }
+        snprintf(msg, sizeof msg, "Query %s.",
+                 st->kind == EDDY_STMT_TERMINATE ? "terminated" : st->kind == EDDY_STMT_PAUSE ? "paused" : "resumed");
+        if (x->dry_run) {
+            free(cid);
+            return 0;
+        }
+        *entity = status_entity(x, cid, msg, NULL, seq);
+    }
+    free(cid);
+    return rc;
+}
+
+static int exec_explain(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const char *id = x->stmt->u.explain.query_id;
+    (void)entity;
+    if (id && !eddy_catalog_find_query(x->catalog, id))
+        return eddy_err_set(err, EDDY_NOTFOUND,
+                            "Query with id:%s does not exist, use SHOW QUERIES to view the full set of running queries.",
+                            id);
+    return unsupported(x, err, "EXPLAIN", "query plans come with the streaming runtime");
+}
+
+/* ---- ASSERT ------------------------------------------------------------- */
+
+static int exec_assert_topic(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const eddy_stmt *st = x->stmt;
+    const char *name = st->u.assert_.name;
+    bool exists = eddy_log_topic_exists(x->engine->log, name);
+    if (exists == st->u.assert_.not_exists)
+        return eddy_err_set(err, EDDY_ANALYSIS, "Topic %s %s", name, exists ? "exists" : "does not exist");
+    json_t *e = eddy_entity_new("assert_topic", x->text);
+    json_object_set_new(e, "topicName", json_string(name));
+    json_object_set_new(e, "exists", json_boolean(exists));
+    *entity = eddy_entity_finish(e);
+    return 0;
+}
+
+static int exec_assert_stream(eddy_exec *x, json_t **entity, eddy_err *err) {
+    const eddy_stmt *st = x->stmt;
+    const eddy_source *s = eddy_catalog_find_source(x->catalog, st->u.assert_.name);
+    bool exists = s && s->kind == st->u.assert_.source_kind;
+    const char *kind = eddy_source_kind_name(st->u.assert_.source_kind);
+    if (exists == st->u.assert_.not_exists)
+        return eddy_err_set(err, EDDY_ANALYSIS, "%s %s %s", kind, st->u.assert_.name,
+                            exists ? "exists" : "does not exist");
+    json_t *e = eddy_entity_new("assert_source", x->text);
+    json_object_set_new(e, "sourceName", json_string(st->u.assert_.name));
+    json_object_set_new(e, "exists", json_boolean(exists));
+    *entity = eddy_entity_finish(e);
+    return 0;
+}
+
+/* ---- statements for other endpoints or later releases -------------------- */
+
+static int exec_query_endpoint(eddy_exec *x, json_t **entity, eddy_err *err) {
+    (void)entity;
+    x->error_code = EDDY_HTTP_ERR_QUERY_ENDPOINT;
+    return eddy_err_set(err, EDDY_ANALYSIS,
+                        "The following statement types should be issued to the websocket endpoint '/query':\n"
+                        "\t* PRINT\n\t* SELECT");
+}
+
+static int exec_csas(eddy_exec *x, json_t **entity, eddy_err *err) {
+    (void)entity;
+    return unsupported(x, err, "CREATE ... AS SELECT", "persistent queries come with the streaming runtime");
+}
+
+static int exec_insert_select(eddy_exec *x, json_t **entity, eddy_err *err) {
+    (void)entity;
+    return unsupported(x, err, "INSERT INTO ... SELECT", "persistent queries come with the streaming runtime");
+}
+
+static int exec_insert_values(eddy_exec *x, json_t **entity, eddy_err *err) {
+    (void)entity;
+    const char *target = x->stmt->u.insert.target;
+    if (!eddy_catalog_find_source(x->catalog, target)) {
+        const eddy_source *near = eddy_catalog_find_source_nocase(x->catalog, target);
+        if (near) {
+            bool quoted_hint = strcmp(near->name, target) < 0; /* upper-case sorts first */
+            return eddy_err_set(err, EDDY_NOTFOUND,
+                                "Cannot insert values into an unknown stream/table: `%s`\nDid you mean %s%s%s? Hint: %s",
+                                target, quoted_hint ? "" : "\"", near->name, quoted_hint ? "" : "\"",
+                                quoted_hint ? "try removing double quotes from the source name."
+                                            : "wrap the source name in double quotes to make it case-sensitive.");
+        }
+        return eddy_err_set(err, EDDY_NOTFOUND, "Cannot insert values into an unknown stream/table: `%s`", target);
+    }
+    return unsupported(x, err, "INSERT INTO ... VALUES", "record serialization comes with the streaming runtime");
+}
+
+static int exec_run_script(eddy_exec *x, json_t **entity, eddy_err *err) {
+    (void)entity;
+    return unsupported(x, err, "RUN SCRIPT over the REST API",
+                       "send the script's statements in the request instead (the shell will run scripts)");
+}
+
+static int exec_assert_schema(eddy_exec *x, json_t **entity, eddy_err *err) {
+    (void)entity;
+    return unsupported(x, err, "ASSERT SCHEMA", "the schema registry comes with Avro support");
+}
+
+static int exec_connector(eddy_exec *x, json_t **entity, eddy_err *err) {
+    (void)entity;
+    return unsupported(x, err, "Connectors", "they come with a later release");
+}
+
+static int exec_alter_system(eddy_exec *x, json_t **entity, eddy_err *err) {
+    (void)entity;
+    return unsupported(x, err, "ALTER SYSTEM", "set server properties in the configuration file or with -D");
+}
+
+/* One row per statement kind. */
+static const struct {
+    eddy_stmt_kind kind;
+    stmt_handler fn;
+} handlers[] = {
+    {EDDY_STMT_CREATE_SOURCE, exec_create_source},
+    {EDDY_STMT_CREATE_AS_SELECT, exec_csas},
+    {EDDY_STMT_INSERT_SELECT, exec_insert_select},
+    {EDDY_STMT_INSERT_VALUES, exec_insert_values},
+    {EDDY_STMT_QUERY, exec_query_endpoint},
+    {EDDY_STMT_SHOW, exec_show},
+    {EDDY_STMT_DESCRIBE, exec_describe},
+    {EDDY_STMT_DESCRIBE_STREAMS, exec_describe_streams},
+    {EDDY_STMT_DESCRIBE_FUNCTION, exec_describe_function},
+    {EDDY_STMT_DESCRIBE_CONNECTOR, exec_connector},
+    {EDDY_STMT_DROP_SOURCE, exec_drop_source},
+    {EDDY_STMT_CREATE_TYPE, exec_create_type},
+    {EDDY_STMT_DROP_TYPE, exec_drop_type},
+    {EDDY_STMT_SET, exec_set},
+    {EDDY_STMT_UNSET, exec_unset},
+    {EDDY_STMT_ALTER_SYSTEM, exec_alter_system},
+    {EDDY_STMT_DEFINE, exec_define},
+    {EDDY_STMT_UNDEFINE, exec_undefine},
+    {EDDY_STMT_TERMINATE, exec_query_control},
+    {EDDY_STMT_PAUSE, exec_query_control},
+    {EDDY_STMT_RESUME, exec_query_control},
+    {EDDY_STMT_EXPLAIN, exec_explain},
+    {EDDY_STMT_PRINT, exec_query_endpoint},
+    {EDDY_STMT_RUN_SCRIPT, exec_run_script},
+    {EDDY_STMT_ASSERT_TOPIC, exec_assert_topic},
+    {EDDY_STMT_ASSERT_SCHEMA, exec_assert_schema},
+    {EDDY_STMT_ASSERT_STREAM, exec_assert_stream},
+    {EDDY_STMT_CREATE_CONNECTOR, exec_connector},
+    {EDDY_STMT_DROP_CONNECTOR, exec_connector},
+    {EDDY_STMT_ALTER_SOURCE, exec_alter_source},
+};
+
+int eddy_exec_statement(eddy_exec *x, json_t **entity, eddy_err *err) {
+    *entity = NULL;
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+        if (handlers[i].kind == x->stmt->kind) return handlers[i].fn(x, entity, err);
+    return eddy_err_set(err, EDDY_INTERNAL, "no handler for statement kind %d", (int)x->stmt->kind);
+}

@@ -1,0 +1,1 @@
+CREATE STREAM j AS SELECT l.id, r.name FROM left_s l LEFT OUTER JOIN right_s AS r WITHIN (1 HOUR, 2 HOURS) GRACE PERIOD 1 MINUTE ON l.id = r.id;

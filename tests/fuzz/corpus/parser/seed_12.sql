@@ -1,0 +1,1 @@
+INSERT INTO s (k, v, ts) VALUES ('a', 1.50, -9223372036854775808);

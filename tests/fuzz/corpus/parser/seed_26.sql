@@ -1,0 +1,1 @@
+CREATE TYPE IF NOT EXISTS address AS STRUCT<street STRING, number INT>;

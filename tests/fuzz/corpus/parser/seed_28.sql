@@ -1,0 +1,1 @@
+DEFINE format = 'JSON'; UNDEFINE format;

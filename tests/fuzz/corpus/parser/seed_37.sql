@@ -1,0 +1,1 @@
+CREATE SINK CONNECTOR snk WITH ('connector.class' = 'y');

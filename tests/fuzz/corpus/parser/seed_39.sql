@@ -1,0 +1,3 @@
+-- comment
+/* block
+comment */ SELECT 1 FROM dual;

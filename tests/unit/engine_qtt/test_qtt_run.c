@@ -1,0 +1,274 @@
+/* test_qtt_run.c - the conformance runner's verdicts: PASS, FAIL with a difference, SKIP with a reason. */
+#include "engine/qtt.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define CREATE_S "CREATE STREAM S (ID BIGINT KEY, NAME STRING) WITH (kafka_topic='s', value_format='JSON');"
+
+/* Runs the i-th run of the case file text and returns its result (the caller
+ * finishes it with eddy_qtt_result_fini). */
+static eddy_qtt_result run_nth(const char *text, int i) {
+    eddy_qtt_runs runs;
+    json_t *doc = NULL, *numbers = NULL;
+    eddy_qtt_result res;
+    eddy_qtt_options opts = {.in_memory = true, .verbose = false};
+    eddy_err err;
+    eddy_err_clear(&err);
+    eddy_qtt_runs_init(&runs);
+    eddy_qtt_result_init(&res);
+    if (eddy_qtt_parse(text, strlen(text), &doc, &numbers, &err)) fail_msg("parse: %s", err.msg);
+    if (eddy_qtt_expand("own.json", doc, numbers, &runs, &err)) fail_msg("expand: %s", err.msg);
+    assert_true(i < runs.n);
+    assert_int_equal(eddy_qtt_run_one(&runs.items[i], &opts, &res), 0);
+    json_decref(doc);
+    json_decref(numbers);
+    eddy_qtt_runs_fini(&runs);
+    return res;
+}
+
+static eddy_qtt_result run_first(const char *text) { return run_nth(text, 0); }
+
+static void expect(const char *text, eddy_qtt_outcome outcome, const char *reason_part) {
+    eddy_qtt_result res = run_first(text);
+    if (res.outcome != outcome)
+        fail_msg("expected %s, got %s: %s", eddy_qtt_outcome_name(outcome), eddy_qtt_outcome_name(res.outcome),
+                 res.reason ? res.reason : "");
+    if (reason_part) {
+        assert_non_null(res.reason);
+        if (!strstr(res.reason, reason_part)) fail_msg("reason '%s' lacks '%s'", res.reason, reason_part);
+    }
+    eddy_qtt_result_fini(&res);
+}
+
+static void test_matching_post_sources_pass(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"post\": {\"sources\": [{\"name\": \"S\", \"type\": \"stream\","
+           " \"schema\": \"ID BIGINT KEY, NAME STRING\", \"keyFormat\": {\"format\": \"KAFKA\"},"
+           " \"valueFormat\": \"JSON\"}]}}]}",
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_different_schema_fails_showing_both(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"post\": {\"sources\": [{\"name\": \"S\", \"type\": \"stream\","
+           " \"schema\": \"ID INT KEY, NAME STRING\"}]}}]}",
+           EDDY_QTT_FAIL, "expected: ID INTEGER KEY, NAME STRING");
+}
+
+static void test_key_column_moved_to_value_fails(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"post\": {\"sources\": [{\"name\": \"S\", \"schema\": \"ID BIGINT, NAME STRING\"}]}}]}",
+           EDDY_QTT_FAIL, "schema differs");
+}
+
+static void test_wrong_source_type_fails(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"post\": {\"sources\": [{\"name\": \"S\", \"type\": \"table\"}]}}]}",
+           EDDY_QTT_FAIL, "expected a table");
+}
+
+static void test_missing_source_fails(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"post\": {\"sources\": [{\"name\": \"OTHER\", \"type\": \"stream\"}]}}]}",
+           EDDY_QTT_FAIL, "source OTHER: expected to exist");
+}
+
+static void test_wrong_key_format_fails(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"post\": {\"sources\": [{\"name\": \"S\", \"keyFormat\": {\"format\": \"JSON\"}}]}}]}",
+           EDDY_QTT_FAIL, "expected key format JSON, got KAFKA");
+}
+
+static void test_topic_matching_blacklist_fails(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"post\": {\"topics\": {\"blacklist\": \"s|x\"}}}]}",
+           EDDY_QTT_FAIL, "topic s exists but matches the blacklist");
+}
+
+static void test_blacklist_matches_whole_names_only(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"post\": {\"topics\": {\"blacklist\": \".*-repartition\"}}}]}",
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_topic_partitions_are_compared(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"topics\": [{\"name\": \"s\", \"partitions\": 2}],"
+           " \"statements\": [\"" CREATE_S "\"],"
+           " \"post\": {\"topics\": {\"topics\": [{\"name\": \"s\", \"partitions\": 3}]}}}]}",
+           EDDY_QTT_FAIL, "expected 3 partitions, got 2");
+}
+
+static void test_expected_exception_found_as_substring_passes(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"" CREATE_S "\"],"
+           " \"expectedException\": {\"type\": \"x\", \"message\": \"A stream with the same name already exists\"}}]}",
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_other_error_message_fails_showing_both(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"DROP STREAM NOPE;\"],"
+           " \"expectedException\": {\"type\": \"x\", \"message\": \"something else\"}}]}",
+           EDDY_QTT_FAIL, "expected an error containing: something else");
+}
+
+static void test_unexpected_error_fails(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"DROP STREAM NOPE;\"]}]}", EDDY_QTT_FAIL,
+           "statement 1 failed");
+}
+
+static void test_missing_expected_exception_fails(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"expectedException\": {\"type\": \"x\", \"message\": \"boom\"}}]}",
+           EDDY_QTT_FAIL, "expected an exception: boom");
+}
+
+static void test_expected_exception_with_inputs_is_skipped(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"inputs\": [{\"topic\": \"s\", \"value\": {}}],"
+           " \"expectedException\": {\"type\": \"x\", \"message\": \"boom\"}}]}",
+           EDDY_QTT_SKIP, "needs the streaming runtime");
+}
+
+static void test_unsupported_statement_is_skipped_with_its_message(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\","
+           " \"CREATE STREAM O AS SELECT * FROM S;\"],"
+           " \"expectedException\": {\"type\": \"x\", \"message\": \"whatever\"}}]}",
+           EDDY_QTT_SKIP, "not supported yet");
+}
+
+static void test_records_are_skipped(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"outputs\": [{\"topic\": \"s\", \"value\": {\"NAME\": \"a\"}}]}]}",
+           EDDY_QTT_SKIP, "needs the streaming runtime (records)");
+}
+
+static void test_disabled_case_is_skipped(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"enabled\": false, \"statements\": [\"" CREATE_S "\"]}]}",
+           EDDY_QTT_SKIP, "enabled: false");
+}
+
+static void test_protobuf_run_is_skipped_without_running(void **state) {
+    (void)state;
+    eddy_qtt_result res = run_nth("{\"tests\": [{\"name\": \"n\", \"format\": [\"JSON\", \"PROTOBUF\"],"
+                                  " \"statements\": [\"DROP STREAM NOPE;\"]}]}",
+                                  1);
+    assert_int_equal(res.outcome, EDDY_QTT_SKIP);
+    assert_string_equal(res.reason, "format PROTOBUF not supported yet");
+    eddy_qtt_result_fini(&res);
+}
+
+static void test_select_is_skipped(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"  select * from S;\"],"
+           " \"responses\": [{\"admin\": {\"@type\": \"currentStatus\"}}]}]}",
+           EDDY_QTT_SKIP, "SELECT");
+}
+
+static void test_admin_responses_are_compared_by_listed_fields(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"responses\": [{\"admin\": {\"@type\": \"currentStatus\","
+           " \"commandStatus\": {\"message|startsWith\": \"Stream\"}}}]}]}",
+           EDDY_QTT_PASS, NULL);
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+           " \"responses\": [{\"admin\": {\"@type\": \"sourceDescription\"}}]}]}",
+           EDDY_QTT_FAIL, "response 1/@type");
+}
+
+static void test_rest_expected_error_checks_status(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"DROP TABLE NOPE;\"],"
+           " \"expectedError\": {\"type\": \"io.confluent.ksql.rest.entity.KsqlStatementErrorMessage\","
+           " \"message\": \"does not exist\", \"status\": 400}}]}",
+           EDDY_QTT_PASS, NULL);
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"DROP TABLE NOPE;\"],"
+           " \"expectedError\": {\"type\": \"x\", \"message\": \"does not exist\", \"status\": 404}}]}",
+           EDDY_QTT_FAIL, "expected HTTP status 404, got 400");
+}
+
+static void test_syntax_error_lines_count_from_first_statement(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"CREATE STREAM FROM;\"],"
+           " \"expectedException\": {\"type\": \"x\", \"message\": \"line 2:\"}}]}",
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_case_properties_reach_the_engine(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"properties\": {\"ksql.persistence.default.format.key\": \"JSON\"},"
+           " \"statements\": [\"" CREATE_S "\"],"
+           " \"post\": {\"sources\": [{\"name\": \"S\", \"keyFormat\": {\"format\": \"JSON\"}}]}}]}",
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_runs_on_disk_too(void **state) {
+    (void)state;
+    eddy_qtt_runs runs;
+    json_t *doc = NULL;
+    eddy_qtt_result res;
+    eddy_qtt_options opts = {.in_memory = false, .verbose = false};
+    eddy_err err;
+    const char *text = "{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
+                       " \"post\": {\"sources\": [{\"name\": \"S\"}]}}]}";
+    eddy_qtt_runs_init(&runs);
+    eddy_qtt_result_init(&res);
+    assert_int_equal(eddy_qtt_parse(text, strlen(text), &doc, NULL, &err), 0);
+    assert_int_equal(eddy_qtt_expand("own.json", doc, NULL, &runs, &err), 0);
+    assert_int_equal(eddy_qtt_run_one(&runs.items[0], &opts, &res), 0);
+    assert_int_equal(res.outcome, EDDY_QTT_PASS);
+    eddy_qtt_result_fini(&res);
+    eddy_qtt_runs_fini(&runs);
+    json_decref(doc);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matching_post_sources_pass),
+        cmocka_unit_test(test_different_schema_fails_showing_both),
+        cmocka_unit_test(test_key_column_moved_to_value_fails),
+        cmocka_unit_test(test_wrong_source_type_fails),
+        cmocka_unit_test(test_missing_source_fails),
+        cmocka_unit_test(test_wrong_key_format_fails),
+        cmocka_unit_test(test_topic_matching_blacklist_fails),
+        cmocka_unit_test(test_blacklist_matches_whole_names_only),
+        cmocka_unit_test(test_topic_partitions_are_compared),
+        cmocka_unit_test(test_expected_exception_found_as_substring_passes),
+        cmocka_unit_test(test_other_error_message_fails_showing_both),
+        cmocka_unit_test(test_unexpected_error_fails),
+        cmocka_unit_test(test_missing_expected_exception_fails),
+        cmocka_unit_test(test_expected_exception_with_inputs_is_skipped),
+        cmocka_unit_test(test_unsupported_statement_is_skipped_with_its_message),
+        cmocka_unit_test(test_records_are_skipped),
+        cmocka_unit_test(test_disabled_case_is_skipped),
+        cmocka_unit_test(test_protobuf_run_is_skipped_without_running),
+        cmocka_unit_test(test_select_is_skipped),
+        cmocka_unit_test(test_admin_responses_are_compared_by_listed_fields),
+        cmocka_unit_test(test_rest_expected_error_checks_status),
+        cmocka_unit_test(test_syntax_error_lines_count_from_first_statement),
+        cmocka_unit_test(test_case_properties_reach_the_engine),
+        cmocka_unit_test(test_runs_on_disk_too),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
