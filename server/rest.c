@@ -40,7 +40,7 @@ static json_t *body_object(eddy_http_request *req) {
     eddy_err err;
     eddy_err_clear(&err);
     if (eddy_http_request_body_json(req, &body, &err)) {
-        eddy_http_respond_error(req, 400, EDDY_HTTP_ERR_BAD_REQUEST, "Invalid JSON in request body: %s", err.msg);
+        eddy_http_respond_error(req, 400, EDDY_HTTP_ERR_BAD_REQUEST, "Invalid JSON in request: %s", err.msg);
         return NULL;
     }
     if (!json_is_object(body)) {
@@ -61,20 +61,20 @@ static void handle_ksql(eddy_http_request *req, void *ud) {
     json_t *props = json_object_get(body, "streamsProperties");
     json_t *vars = json_object_get(body, "sessionVariables");
     json_t *seq = json_object_get(body, "commandSequenceNumber");
-    if (!json_is_string(ksql)) {
+    if (ksql && !json_is_string(ksql) && !json_is_null(ksql)) {
         eddy_http_respond_error(req, 400, EDDY_HTTP_ERR_BAD_REQUEST,
-                                "The request body must have a \"ksql\" field holding the statements as a string");
+                                "Invalid JSON in request: \"ksql\" must be a string holding the statements");
         goto done;
     }
     if ((props && !json_is_object(props) && !json_is_null(props)) || (vars && !json_is_object(vars) && !json_is_null(vars)) ||
         (seq && !json_is_integer(seq) && !json_is_null(seq))) {
         eddy_http_respond_error(req, 400, EDDY_HTTP_ERR_BAD_REQUEST,
-                                "\"streamsProperties\" and \"sessionVariables\" must be objects and "
-                                "\"commandSequenceNumber\" a number");
+                                "Invalid JSON in request: \"streamsProperties\" and \"sessionVariables\" must be "
+                                "objects and \"commandSequenceNumber\" a number");
         goto done;
     }
     eddy_ksql_request kr = {
-        .ksql = json_string_value(ksql),
+        .ksql = json_is_string(ksql) ? json_string_value(ksql) : "", /* missing counts as "" */
         .streams_properties = json_is_object(props) ? props : NULL,
         .session_variables = json_is_object(vars) ? vars : NULL,
         .command_sequence_number = json_is_integer(seq) ? json_integer_value(seq) : -1,
@@ -121,7 +121,7 @@ static void handle_status(eddy_http_request *req, void *ud) {
         const char *id = path + strlen("/status/");
         r = eddy_engine_command_status(rest->engine, id);
         if (!r) {
-            eddy_http_respond_error(req, 404, EDDY_HTTP_ERR_NOT_FOUND, "Command not found: %s", id);
+            eddy_http_respond_error(req, 404, EDDY_HTTP_ERR_NOT_FOUND, "Command not found");
             return;
         }
         reply_json(req, 200, r);

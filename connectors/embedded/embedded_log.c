@@ -1045,7 +1045,7 @@ static int fetch_fill(rocksdb_iterator_t *it, int32_t p, size_t max_records,
         eddy_log_record *r = &out->records[i];
         int rc = eddy_emb_value_decode(out->lb_buf + out->lb_spans[2 * i],
                                        out->lb_spans[2 * i + 1], r,
-                                       out->lb_hdrs + out->lb_hdr_len, err);
+                                       out->lb_hdrs ? out->lb_hdrs + out->lb_hdr_len : NULL, err);
         if (rc) return rc;
         out->lb_hdr_len += r->header_count;
     }
