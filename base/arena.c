@@ -43,6 +43,28 @@ void eddy_arena_destroy(eddy_arena *a) {
     free(a);
 }
 
+void eddy_arena_reset(eddy_arena *a) {
+    for (deferred *d = a->defers; d;) {
+        deferred *n = d->next;
+        d->fn(d->p);
+        free(d);
+        d = n;
+    }
+    a->defers = NULL;
+    /* Keep the most recent block if it is an ordinary one; free the rest. */
+    block *keep = a->head && a->head->cap == ARENA_BLOCK ? a->head : NULL;
+    for (block *b = a->head; b;) {
+        block *n = b->next;
+        if (b != keep) free(b);
+        b = n;
+    }
+    a->head = keep;
+    if (keep) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+}
+
 void *eddy_arena_alloc(eddy_arena *a, size_t n) {
     n = (n + 15) & ~(size_t)15;
     if (!a->head || a->head->cap - a->head->used < n) {

@@ -14,6 +14,9 @@ typedef struct eddy_arena eddy_arena;
 eddy_arena *eddy_arena_new(void);
 /* Frees every block and runs deferred cleanups.  NULL is a no-op. */
 void eddy_arena_destroy(eddy_arena *a);
+/* Frees everything allocated so far (keeping one block for reuse) and runs
+ * the deferred cleanups; the arena stays usable. */
+void eddy_arena_reset(eddy_arena *a);
 /* Zeroed memory owned by the arena; NULL when out of memory. */
 void *eddy_arena_alloc(eddy_arena *a, size_t n);
 /* Copies of strings owned by the arena. */

@@ -2,6 +2,7 @@
 #include "engine/engine_internal.h"
 
 #include "engine/entities.h"
+#include "engine/fn.h"
 #include "sql/parse.h"
 
 #include <stdio.h>
@@ -119,6 +120,150 @@ static void replay_one(void *ud, int64_t seq, const char *command_id, const char
     eddy_arena_destroy(arena);
 }
 
+/* ---- queries ---------------------------------------------------------------- */
+
+int eddy_engine_start_query(eddy_engine *e, eddy_qrun *q, eddy_err *err) {
+    if (e->runtime) return eddy_runtime_start(e->runtime, q, NULL, NULL, err);
+    eddy_qrun **v = realloc(e->driver, (size_t)(e->ndriver + 1) * sizeof *v);
+    if (!v) {
+        eddy_qrun_destroy(q);
+        return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    }
+    e->driver = v;
+    v[e->ndriver++] = q;
+    return 0;
+}
+
+void eddy_engine_stop_query(eddy_engine *e, const char *id) {
+    if (e->runtime) {
+        eddy_runtime_stop(e->runtime, id);
+        return;
+    }
+    for (int i = 0; i < e->ndriver; i++) {
+        if (strcmp(eddy_qrun_id(e->driver[i]), id) == 0) {
+            eddy_qrun_destroy(e->driver[i]);
+            memmove(e->driver + i, e->driver + i + 1, (size_t)(e->ndriver - i - 1) * sizeof *e->driver);
+            e->ndriver--;
+            return;
+        }
+    }
+}
+
+int eddy_engine_run_until_idle(eddy_engine *e, eddy_err *err) {
+    /* Each query consumes all its input before the next one runs; a later
+     * query may feed an earlier one (INSERT INTO), so repeat until nothing moves. */
+    bool moved = true;
+    while (moved) {
+        moved = false;
+        for (int i = 0; i < e->ndriver; i++) {
+            bool w = true;
+            while (w) {
+                int rc = eddy_qrun_step(e->driver[i], &w, err);
+                if (rc) return rc;
+                moved |= w;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- the processing log ----------------------------------------------------- */
+
+static int open_processing_log(eddy_engine *e, eddy_err *err) {
+    const char *name = eddy_config_get(e->config, "ksql.logging.processing.topic.name");
+    char buf[512];
+    if (!name || !*name) {
+        snprintf(buf, sizeof buf, "%sksql_processing_log", e->service_id);
+        name = buf;
+    }
+    e->processing_log_topic = strdup(name);
+    if (!e->processing_log_topic) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    if (eddy_log_topic_exists(e->log, name) || !eddy_config_get_bool(e->config, "ksql.logging.processing.topic.auto.create"))
+        return 0;
+    eddy_log_topic_config cfg;
+    eddy_log_topic_config_init(&cfg);
+    cfg.partitions = (int32_t)eddy_config_get_int(e->config, "ksql.logging.processing.topic.partitions");
+    if (cfg.partitions < 1) cfg.partitions = 1;
+    int rc = eddy_log_topic_create(e->log, name, &cfg, err);
+    return rc == EDDY_EXISTS ? 0 : rc;
+}
+
+/* ksql.logging.processing.stream.auto.create: a stream over the processing
+ * log, declared through the ordinary path so that it is in the command log. */
+static void create_processing_log_stream(eddy_engine *e) {
+    const char *name = eddy_config_get(e->config, "ksql.logging.processing.stream.name");
+    if (!eddy_config_get_bool(e->config, "ksql.logging.processing.stream.auto.create") || !name || !*name) return;
+    if (eddy_catalog_find_source(e->catalog, name) || !eddy_log_topic_exists(e->log, e->processing_log_topic)) return;
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "CREATE STREAM `%s` (LOGGER STRING, LEVEL STRING, `TIME` BIGINT, MESSAGE STRUCT<`TYPE` INT, "
+             "DESERIALIZATIONERROR STRUCT<TARGET STRING, ERRORMESSAGE STRING, RECORDB64 STRING, CAUSE ARRAY<STRING>, "
+             "`TOPIC` STRING>, RECORDPROCESSINGERROR STRUCT<ERRORMESSAGE STRING, RECORD STRING, CAUSE "
+             "ARRAY<STRING>>, SERIALIZATIONERROR STRUCT<ERRORMESSAGE STRING, RECORD STRING, CAUSE ARRAY<STRING>>, "
+             "`PARTITION` INT, `OFFSET` BIGINT>) WITH (KAFKA_TOPIC='%s', VALUE_FORMAT='JSON');",
+             name, e->processing_log_topic);
+    eddy_ksql_request req = {.ksql = sql, .command_sequence_number = -1};
+    json_t *resp = NULL;
+    int status;
+    eddy_engine_ksql(e, &req, &resp, &status);
+    if (status != 200) {
+        char *t = json_dumps(resp, 0);
+        fprintf(stderr, "eddy: could not create the processing log stream: %s\n", t ? t : "?");
+        free(t);
+    }
+    json_decref(resp);
+}
+
+/* ksqlDB's processing log record: {"level","logger","time","message":{...}}. */
+void eddy_engine_processing_log(void *ud, const char *query_id, const char *kind, const char *message,
+                                const char *topic, int32_t partition, int64_t offset, const void *record,
+                                size_t record_len) {
+    eddy_engine *e = ud;
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    eddy_strbuf sb = EDDY_STRBUF_INIT;
+    const unsigned char *p = record;
+    for (size_t i = 0; p && i < record_len; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < record_len ? (unsigned)p[i + 1] << 8 : 0) |
+                     (i + 2 < record_len ? p[i + 2] : 0);
+        eddy_strbuf_putc(&sb, b64[v >> 18 & 63]);
+        eddy_strbuf_putc(&sb, b64[v >> 12 & 63]);
+        eddy_strbuf_putc(&sb, i + 1 < record_len ? b64[v >> 6 & 63] : '=');
+        eddy_strbuf_putc(&sb, i + 2 < record_len ? b64[v & 63] : '=');
+    }
+    bool deser = strcmp(kind, "key") == 0 || strcmp(kind, "value") == 0;
+    char logger[512];
+    snprintf(logger, sizeof logger, "processing.%s.%s", query_id,
+             deser ? "KsqlTopic.Source.deserializer" : strcmp(kind, "serialization") == 0 ? "KsqlTopic.Sink.serializer"
+                                                                                            : "Project");
+    json_t *msg;
+    if (deser)
+        msg = json_pack("{s:i, s:{s:s, s:s, s:s, s:[], s:s}}", "type", 0, "deserializationError", "target", kind,
+                        "errorMessage", message, "recordB64", eddy_strbuf_cstr(&sb), "cause", "topic", topic);
+    else
+        msg = json_pack("{s:i, s:{s:s, s:s, s:[]}}", "type", strcmp(kind, "serialization") == 0 ? 3 : 1,
+                        strcmp(kind, "serialization") == 0 ? "serializationError" : "recordProcessingError",
+                        "errorMessage", message, "record", eddy_strbuf_cstr(&sb), "cause");
+    json_t *rec = json_pack("{s:s, s:s, s:I, s:o}", "level", "ERROR", "logger", logger, "time",
+                            (json_int_t)eddy_log_now_ms(), "message", msg);
+    if (rec) {
+        json_object_set_new(json_object_get(rec, "message"), "partition", json_integer(partition));
+        json_object_set_new(json_object_get(rec, "message"), "offset", json_integer(offset));
+    }
+    char *text = rec ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (text) {
+        eddy_log_record r = {0};
+        r.timestamp = -1;
+        r.value = text;
+        r.value_len = strlen(text);
+        eddy_log_produce(e->log, e->processing_log_topic, EDDY_LOG_PARTITION_ANY, &r, 0, NULL, NULL, NULL);
+    }
+    fprintf(stderr, "eddy: %s: %s (topic %s partition %d offset %lld)\n", query_id, message, topic, (int)partition,
+            (long long)offset);
+    free(text);
+    json_decref(rec);
+    eddy_strbuf_fini(&sb);
+}
+
 /* ---- open / close --------------------------------------------------------- */
 
 static int mkdirs(const char *path) {
@@ -135,10 +280,21 @@ static int mkdirs(const char *path) {
 }
 
 int eddy_engine_open(const eddy_config *cfg, eddy_log *log, eddy_engine **out, eddy_err *err) {
+    return eddy_engine_open_ex(cfg, log, NULL, out, err);
+}
+
+int eddy_engine_open_ex(const eddy_config *cfg, eddy_log *log, const eddy_engine_opts *opts, eddy_engine **out,
+                        eddy_err *err) {
     eddy_engine *e = calloc(1, sizeof *e);
     int rc;
     *out = NULL;
     if (!e) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    if (opts) e->opts = *opts;
+    /* ksqlDB's functions, attached to the registry once per process. */
+    if ((rc = eddy_functions_register_builtin(err))) {
+        free(e);
+        return rc;
+    }
     pthread_mutex_init(&e->mu, NULL);
     e->config = cfg;
     const char *sid = eddy_config_get(cfg, "ksql.service.id");
@@ -170,7 +326,13 @@ int eddy_engine_open(const eddy_config *cfg, eddy_log *log, eddy_engine **out, e
         e->own_log = true;
     }
     if ((rc = eddy_command_log_open(e->log, e->service_id, &e->cmdlog, err))) goto fail;
+    if ((rc = open_processing_log(e, err))) goto fail;
+    if (!e->opts.deterministic) {
+        int threads = (int)eddy_config_get_int(cfg, "ksql.streams.num.stream.threads");
+        if ((rc = eddy_runtime_new(e->log, threads > 0 ? threads : 1, &e->runtime, err))) goto fail;
+    }
     if ((rc = eddy_command_log_replay(e->cmdlog, replay_one, e, err))) goto fail;
+    create_processing_log_stream(e);
     *out = e;
     return 0;
 fail:
@@ -180,6 +342,16 @@ fail:
 
 void eddy_engine_close(eddy_engine *e) {
     if (!e) return;
+    eddy_runtime_destroy(e->runtime); /* stops the stream threads first */
+    for (int i = 0; i < e->npush; i++) {
+        free(e->push_ids[i]);
+        free(e->push_ctx[i]);
+    }
+    free(e->push_ids);
+    free(e->push_ctx);
+    for (int i = 0; i < e->ndriver; i++) eddy_qrun_destroy(e->driver[i]);
+    free(e->driver);
+    free(e->processing_log_topic);
     eddy_command_log_close(e->cmdlog);
     if (e->own_log) eddy_log_close(e->log);
     eddy_catalog_destroy(e->catalog);

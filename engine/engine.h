@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "connectors/log.h"
+#include "schemas/value.h"
 #include "server/config.h"
 
 #include <jansson.h>
@@ -25,8 +26,23 @@ typedef struct eddy_engine eddy_engine;
  * engine).  log: an already open log to use (borrowed), or NULL to open the
  * backend the configuration names.  *out is owned by the caller. */
 int eddy_engine_open(const eddy_config *cfg, eddy_log *log, eddy_engine **out, eddy_err *err);
+/* Options beyond the configuration. */
+typedef struct eddy_engine_opts {
+    /* Deterministic mode (the test driver): no stream threads; queries run
+     * only inside eddy_engine_run_until_idle, in the order they started,
+     * each consuming all its input before the next. */
+    bool deterministic;
+} eddy_engine_opts;
+
+/* eddy_engine_open with options (opts may be NULL: the defaults). */
+int eddy_engine_open_ex(const eddy_config *cfg, eddy_log *log, const eddy_engine_opts *opts, eddy_engine **out,
+                        eddy_err *err);
 /* NULL is a no-op. */
 void eddy_engine_close(eddy_engine *e);
+
+/* Deterministic mode: runs every query until none has input left.  Returns 0
+ * or the error of a query that failed. */
+int eddy_engine_run_until_idle(eddy_engine *e, eddy_err *err);
 
 /* A request to POST /ksql (ksqlDB's KsqlRequest). */
 typedef struct eddy_ksql_request {
@@ -42,6 +58,55 @@ typedef struct eddy_ksql_request {
  * entities of the statements executed before it) and *http_status (200, 400,
  * 500, ...).  Returns 0 or the error code of the failing statement. */
 int eddy_engine_ksql(eddy_engine *e, const eddy_ksql_request *req, json_t **response, int *http_status);
+
+/* ---- push and pull queries on /query-stream and /query -------------------- */
+
+/* Rows of a running push query, delivered on a stream thread: the values of
+ * the query's columns.  Return non-zero to stop the query (client gone). */
+typedef int (*eddy_push_rows_fn)(void *ud, const eddy_batch *rows);
+/* The query ended: its LIMIT was reached, it read to the end (a pull query
+ * on a stream), or it failed (error non-NULL).  Called once, from a stream
+ * thread; the query is stopped afterwards by eddy_engine_push_close. */
+typedef void (*eddy_push_done_fn)(void *ud, const char *error);
+
+typedef struct eddy_push_request {
+    const char *sql;                /* one SELECT statement */
+    json_t *properties;             /* object or NULL (borrowed) */
+    json_t *session_variables;      /* object or NULL (borrowed) */
+    eddy_push_rows_fn rows;
+    eddy_push_done_fn done;
+    void *ud;
+} eddy_push_request;
+
+/* What a started query looks like, for the response header. */
+typedef struct eddy_push_info {
+    char *query_id;                 /* heap; transient_<SOURCE>_<n> */
+    eddy_schema *columns;           /* heap; the result columns */
+    bool is_pull;                   /* completes by itself (no EMIT CHANGES) */
+} eddy_push_info;
+
+/* Starts the query.  On success fills *info (caller frees with
+ * eddy_push_info_fini) and rows start arriving.  On failure returns the code
+ * and sets *error (a statement_error / generic_error body, new reference)
+ * and *http_status. */
+int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_push_info *info, json_t **error,
+                           int *http_status);
+/* Stops and frees a push query (any thread but the query's own callbacks).
+ * Returns 0 or EDDY_NOTFOUND. */
+int eddy_engine_push_close(eddy_engine *e, const char *query_id);
+void eddy_push_info_fini(eddy_push_info *info);
+
+/* ---- inserting rows (/inserts-stream) -------------------------------------- */
+
+/* Writes one row given as a JSON object of column -> value (names matched
+ * case-insensitively; missing columns are NULL; ROWTIME may be given) into
+ * the stream `target` (matched case-insensitively when no exact match).
+ * Returns 0, or an error with a message (EDDY_NOTFOUND for an unknown
+ * target, EDDY_ANALYSIS for a bad row). */
+int eddy_engine_insert_json(eddy_engine *e, const char *target, const json_t *row, eddy_err *err);
+/* Whether rows can be inserted into target: 0, EDDY_NOTFOUND (unknown), or
+ * EDDY_ANALYSIS (read-only or windowed) with a message. */
+int eddy_engine_insert_check(eddy_engine *e, const char *target, eddy_err *err);
 
 /* GET /status: {"commandStatuses": {"<command id>": "SUCCESS", ...}} */
 json_t *eddy_engine_command_statuses(eddy_engine *e);

@@ -4,6 +4,9 @@
 
 #include "engine/command_log.h"
 #include "engine/engine.h"
+#include "engine/plan.h"
+#include "engine/query.h"
+#include "engine/runtime.h"
 #include "sql/ast.h"
 #include "sql/catalog.h"
 #include "sql/vars.h"
@@ -27,7 +30,25 @@ struct eddy_engine {
     int64_t replayed;
     int ncommands, cap_commands;
     command_status *commands;
+    eddy_engine_opts opts;
+    eddy_runtime *runtime;     /* stream threads; NULL in deterministic mode */
+    int ndriver;               /* deterministic mode: queries in start order */
+    eddy_qrun **driver;
+    char *processing_log_topic;
+    int npush;                 /* running push queries (ids and callback contexts) */
+    char **push_ids;
+    void **push_ctx;
 };
+
+/* Starts a persistent query (runtime or driver list).  Takes q. */
+int eddy_engine_start_query(eddy_engine *e, eddy_qrun *q, eddy_err *err);
+/* Stops a persistent query by id (no-op when it is not running). */
+void eddy_engine_stop_query(eddy_engine *e, const char *id);
+/* The processing log writer (an eddy_qrun_error_fn); ud is the engine. */
+void eddy_engine_processing_log(void *ud, const char *query_id, const char *kind, const char *message,
+                                const char *topic, int32_t partition, int64_t offset, const void *record,
+                                size_t record_len);
+
 
 /* The context of one statement being executed. */
 typedef struct eddy_exec {
@@ -53,6 +74,17 @@ int eddy_exec_statement(eddy_exec *x, json_t **entity, eddy_err *err);
 /* Effective setting: the request's override (x->props) if any, else the
  * server configuration.  Borrowed string, NULL when unset. */
 const char *eddy_exec_setting(const eddy_exec *x, const char *name);
+
+/* TERMINATE of a transient (push) query: tells its client side to end it.
+ * Returns false when no push query has that id.  Caller holds e->mu. */
+bool eddy_engine_push_terminate(eddy_engine *e, const char *query_id);
+bool eddy_engine_push_exists(eddy_engine *e, const char *query_id);
+
+/* INSERT INTO ... VALUES (engine/insert.c). */
+int eddy_exec_insert_values(eddy_exec *x, json_t **entity, eddy_err *err);
+
+/* Planner settings for a statement. */
+void eddy_exec_plan_settings(const eddy_exec *x, eddy_plan_settings *s);
 
 /* Records a command's status for /status. */
 void eddy_engine_set_status(eddy_engine *e, const char *id, const char *status, const char *message);

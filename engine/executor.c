@@ -28,6 +28,8 @@ static int unsupported(eddy_exec *x, eddy_err *err, const char *what, const char
                         when ? when : "");
 }
 
+static void terminate_query(eddy_exec *x, const char *id);
+
 /* Lower-case kind name for command ids: "stream", "table". */
 static const char *kind_lower(eddy_source_kind k) { return k == EDDY_SOURCE_TABLE ? "table" : "stream"; }
 
@@ -260,6 +262,15 @@ static int exec_drop_source(eddy_exec *x, json_t **entity, eddy_err *err) {
         }
         return eddy_err_set(err, EDDY_NOTFOUND, "%s %s does not exist.", kind[0] == 'T' ? "Table" : "Stream", name);
     }
+    /* Dropping a CREATE ... AS SELECT sink ends the query that created it. */
+    if (src->is_sink && src->nwrite_queries == 1 && src->nread_queries == 0) {
+        char created_by[256];
+        snprintf(created_by, sizeof created_by, "%s", src->write_queries[0]);
+        if (strncmp(created_by, "CSAS_", 5) == 0 || strncmp(created_by, "CTAS_", 5) == 0) {
+            terminate_query(x, created_by);
+            src = eddy_catalog_find_source(x->catalog, name);
+        }
+    }
     if (src->nread_queries || src->nwrite_queries) {
         char r[512], w[512];
         join_ids(r, sizeof r, src->nread_queries, src->read_queries);
@@ -478,6 +489,25 @@ static int topic_partitions(eddy_exec *x, const eddy_source *s, int *partitions,
     return 0;
 }
 
+/* DESCRIBE EXTENDED's statistics: what the queries writing the source did. */
+static void add_statistics(eddy_exec *x, const eddy_source *s, json_t *desc) {
+    /* Records read from the source's topic by the queries that read it,
+     * and the ones they had to skip (logged to the processing log). */
+    int64_t processed = 0, errors = 0;
+    for (int i = 0; x->engine->runtime && i < s->nread_queries; i++) {
+        int64_t p = 0, e = 0;
+        if (eddy_runtime_counts(x->engine->runtime, s->read_queries[i], &p, &e) == 0) {
+            processed += p;
+            errors += e;
+        }
+    }
+    char buf[256];
+    snprintf(buf, sizeof buf, "consumer-messages-per-sec: 0 consumer-total-messages: %lld", (long long)processed);
+    json_object_set_new(desc, "statistics", json_string(buf));
+    snprintf(buf, sizeof buf, "consumer-failed-messages: %lld", (long long)errors);
+    json_object_set_new(desc, "errorStats", json_string(buf));
+}
+
 static int exec_describe(eddy_exec *x, json_t **entity, eddy_err *err) {
     const char *name = x->stmt->u.describe.name;
     const eddy_source *s = eddy_catalog_find_source(x->catalog, name);
@@ -485,7 +515,9 @@ static int exec_describe(eddy_exec *x, json_t **entity, eddy_err *err) {
     if (!s) return eddy_err_set(err, EDDY_NOTFOUND, "Could not find STREAM/TABLE '%s' in the Metastore", name);
     topic_partitions(x, s, &p, &r);
     json_t *e = eddy_entity_new("sourceDescription", x->text);
-    json_object_set_new(e, "sourceDescription", eddy_entity_source_description(s, x->stmt->u.describe.extended, p, r));
+    json_t *desc = eddy_entity_source_description(s, x->stmt->u.describe.extended, p, r);
+    if (desc && x->stmt->u.describe.extended && !x->dry_run) add_statistics(x, s, desc);
+    json_object_set_new(e, "sourceDescription", desc);
     *entity = eddy_entity_finish(e);
     return *entity ? 0 : nomem(err);
 }
@@ -560,8 +592,19 @@ static int exec_query_control(eddy_exec *x, json_t **entity, eddy_err *err) {
     char *cid = NULL, msg[256];
     int64_t seq;
     int rc;
-    if (!st->u.control.all && !eddy_catalog_find_query(x->catalog, st->u.control.query_id))
+    if (!st->u.control.all && !eddy_catalog_find_query(x->catalog, st->u.control.query_id)) {
+        /* A transient push query: ended at once, not a command. */
+        if (st->kind == EDDY_STMT_TERMINATE && eddy_engine_push_exists(x->engine, st->u.control.query_id)) {
+            if (x->dry_run) return 0;
+            eddy_engine_push_terminate(x->engine, st->u.control.query_id);
+            json_t *e = eddy_entity_new("terminate_query", x->text);
+            json_object_set_new(e, "queryId", json_string(st->u.control.query_id));
+            json_object_set_new(e, "wasTerminated", json_true());
+            *entity = eddy_entity_finish(e);
+            return 0;
+        }
         return eddy_err_set(err, EDDY_NOTFOUND, "Unknown queryId: %s", st->u.control.query_id);
+    }
     if (asprintf(&cid, "%s/%s/execute", verb, st->u.control.all ? "ALL" : st->u.control.query_id) < 0)
         return nomem(err);
     if ((rc = distribute(x, cid, &seq, err)) == 0) {
@@ -572,11 +615,21 @@ static int exec_query_control(eddy_exec *x, json_t **entity, eddy_err *err) {
                 int n;
                 eddy_query_info *const *q = eddy_catalog_queries(x->catalog, &n);
                 while (n > 0) {
-                    eddy_catalog_drop_query(x->catalog, q[0]->id);
+                    terminate_query(x, q[0]->id);
                     q = eddy_catalog_queries(x->catalog, &n);
                 }
             } else {
-                eddy_catalog_drop_query(x->catalog, st->u.control.query_id);
+                eddy_query_info *q = eddy_catalog_find_query(x->catalog, st->u.control.query_id);
+                terminate_query(x, q ? q->id : st->u.control.query_id);
+            }
+        } else if (!x->dry_run && x->engine->runtime) {
+            bool pause = st->kind == EDDY_STMT_PAUSE;
+            int n;
+            eddy_query_info *const *q = eddy_catalog_queries(x->catalog, &n);
+            for (int i = 0; i < n; i++) {
+                if (!st->u.control.all && strcasecmp(q[i]->id, st->u.control.query_id) != 0) continue;
+                q[i]->state = pause ? EDDY_QUERY_PAUSED : EDDY_QUERY_RUNNING;
+                eddy_runtime_pause(x->engine->runtime, q[i]->id, pause);
             }
         }
         snprintf(msg, sizeof msg, "Query %s.",
@@ -641,32 +694,205 @@ static int exec_query_endpoint(eddy_exec *x, json_t **entity, eddy_err *err) {
                         "\t* PRINT\n\t* SELECT");
 }
 
+/* ---- persistent queries: CREATE ... AS SELECT, INSERT INTO ... SELECT ----- */
+
+void eddy_exec_plan_settings(const eddy_exec *x, eddy_plan_settings *s) {
+    const char *wrap = eddy_exec_setting(x, "ksql.persistence.wrap.single.values");
+    s->default_key_format = eddy_exec_setting(x, "ksql.persistence.default.format.key");
+    s->default_wrap_single = !wrap || !*wrap ? -1 : strcasecmp(wrap, "true") == 0 ? 1 : 0;
+    s->output_topic_prefix = eddy_exec_setting(x, "ksql.output.topic.name.prefix");
+}
+
+static int add_id(int *n, char ***v, const char *id) {
+    char **nv = realloc(*v, (size_t)(*n + 1) * sizeof *nv);
+    if (!nv) return EDDY_NOMEM;
+    *v = nv;
+    if (!(nv[*n] = strdup(id))) return EDDY_NOMEM;
+    (*n)++;
+    return 0;
+}
+
+static void remove_id(int *n, char **v, const char *id) {
+    for (int i = 0; i < *n; i++) {
+        if (strcmp(v[i], id) == 0) {
+            free(v[i]);
+            memmove(v + i, v + i + 1, (size_t)(*n - i - 1) * sizeof *v);
+            (*n)--;
+            return;
+        }
+    }
+}
+
+/* Makes the sink topic of a plan exist (created with the plan's partitions). */
+static int ensure_sink_topic(eddy_exec *x, eddy_plan *p, eddy_err *err) {
+    eddy_log_topic_config cfg;
+    if (topic_describe(x, p->sink->topic, &cfg) == 0) {
+        p->sink->partitions = cfg.partitions;
+        return 0;
+    }
+    if (x->dry_run) {
+        if (!x->sandbox_topics) x->sandbox_topics = json_object();
+        json_object_set_new(x->sandbox_topics, p->sink->topic, json_integer(p->sink_partitions));
+        return 0;
+    }
+    eddy_log_topic_config_init(&cfg);
+    cfg.partitions = p->sink_partitions > 0 ? p->sink_partitions : 1;
+    cfg.replicas = (int16_t)(p->sink_replicas > 0 ? p->sink_replicas : 1);
+    int rc = eddy_log_topic_create(x->engine->log, p->sink->topic, &cfg, err);
+    return rc == EDDY_EXISTS ? 0 : rc;
+}
+
+/* Registers the query in the catalog and starts it.  Takes p. */
+static int run_persistent(eddy_exec *x, eddy_plan *p, const char *id, eddy_err *err) {
+    eddy_catalog *cat = x->catalog;
+    eddy_query_info *qi = calloc(1, sizeof *qi);
+    int rc;
+    if (!qi) {
+        eddy_plan_destroy(p);
+        return nomem(err);
+    }
+    qi->id = strdup(id);
+    qi->sql = strdup(x->text);
+    qi->sink = strdup(p->sink->name);
+    qi->sink_topic = strdup(p->sink->topic);
+    if (!qi->id || !qi->sql || !qi->sink || !qi->sink_topic || add_id(&qi->nsources, &qi->sources, p->source->name)) {
+        eddy_query_info_free(qi);
+        eddy_plan_destroy(p);
+        return nomem(err);
+    }
+    eddy_source *src = eddy_catalog_find_source(cat, p->source->name);
+    if (src && add_id(&src->nread_queries, &src->read_queries, id)) goto nomem;
+    if (p->kind == EDDY_PLAN_CSAS) {
+        eddy_source *sink = eddy_source_copy(p->sink);
+        if (!sink || add_id(&sink->nwrite_queries, &sink->write_queries, id)) {
+            eddy_source_free(sink);
+            goto nomem;
+        }
+        if ((rc = eddy_catalog_add_source(cat, sink, false))) {
+            eddy_query_info_free(qi);
+            eddy_plan_destroy(p);
+            return eddy_err_set(err, rc, "%s", eddy_strerror(rc));
+        }
+    } else {
+        eddy_source *sink = eddy_catalog_find_source(cat, p->sink->name);
+        if (sink && add_id(&sink->nwrite_queries, &sink->write_queries, id)) goto nomem;
+    }
+    if ((rc = eddy_catalog_add_query(cat, qi))) {
+        eddy_plan_destroy(p);
+        return eddy_err_set(err, rc, "%s", eddy_strerror(rc));
+    }
+    if (x->dry_run) {
+        eddy_plan_destroy(p);
+        return 0;
+    }
+    /* Start it: from the committed positions, else from the earliest or
+     * latest record as auto.offset.reset says (ksqlDB's default: latest). */
+    char group[512];
+    snprintf(group, sizeof group, "_confluent-ksql-%squery_%s", x->engine->service_id, id);
+    const char *reset = eddy_exec_setting(x, "ksql.streams.auto.offset.reset");
+    eddy_qrun_opts o = {0};
+    o.query_id = id;
+    o.group_id = group;
+    o.from_earliest = reset && strcasecmp(reset, "earliest") == 0;
+    const char *fail = eddy_exec_setting(x, "ksql.fail.on.deserialization.error");
+    o.fail_on_error = fail && strcasecmp(fail, "true") == 0;
+    o.on_error = eddy_engine_processing_log;
+    o.error_ud = x->engine;
+    eddy_qrun *q;
+    if ((rc = eddy_qrun_new(x->engine->log, p, &o, &q, err))) return rc;
+    return eddy_engine_start_query(x->engine, q, err);
+nomem:
+    eddy_query_info_free(qi);
+    eddy_plan_destroy(p);
+    return nomem(err);
+}
+
+/* The sequence number this command gets (for query ids). */
+static int64_t command_seq(eddy_exec *x) {
+    return x->replay ? x->replay_seq : eddy_command_log_next_seq(x->engine->cmdlog);
+}
+
 static int exec_csas(eddy_exec *x, json_t **entity, eddy_err *err) {
-    (void)entity;
-    return unsupported(x, err, "CREATE ... AS SELECT", "persistent queries come with the streaming runtime");
+    const eddy_stmt *st = x->stmt;
+    eddy_plan_settings set;
+    eddy_plan *p = NULL;
+    char id[512], *cid = NULL, msg[600];
+    int64_t seq;
+    int rc;
+    const eddy_source *old = eddy_catalog_find_source(x->catalog, st->u.create.name);
+    if (old) {
+        if (st->u.create.if_not_exists) {
+            snprintf(msg, sizeof msg, "Cannot add %s `%s`: A %s with the same name already exists.",
+                     kind_lower(st->u.create.source_kind), st->u.create.name, kind_lower(old->kind));
+            *entity = warning_entity(x, msg);
+            return 0;
+        }
+        if (st->u.create.or_replace)
+            return unsupported(x, err, "CREATE OR REPLACE of a query", "terminate the query and drop the sink first");
+        return eddy_err_set(err, EDDY_EXISTS, "Cannot add %s '%s': A %s with the same name already exists",
+                            kind_lower(st->u.create.source_kind), st->u.create.name, kind_lower(old->kind));
+    }
+    eddy_exec_plan_settings(x, &set);
+    if ((rc = eddy_plan_query(x->catalog, st, &set, &p, err))) return rc;
+    if ((rc = ensure_sink_topic(x, p, err))) goto fail;
+    snprintf(id, sizeof id, "CSAS_%s_%lld", p->sink->name, (long long)command_seq(x));
+    if (asprintf(&cid, "%s/`%s`/create", kind_lower(p->sink->kind), p->sink->name) < 0) {
+        cid = NULL;
+        rc = nomem(err);
+        goto fail;
+    }
+    if ((rc = distribute(x, cid, &seq, err))) goto fail;
+    rc = run_persistent(x, p, id, err);
+    p = NULL;
+    if (rc) goto fail;
+    snprintf(msg, sizeof msg, "Created query with ID %s", id);
+    *entity = status_entity(x, cid, msg, id, seq);
+fail:
+    eddy_plan_destroy(p);
+    free(cid);
+    return rc;
 }
 
 static int exec_insert_select(eddy_exec *x, json_t **entity, eddy_err *err) {
-    (void)entity;
-    return unsupported(x, err, "INSERT INTO ... SELECT", "persistent queries come with the streaming runtime");
+    const eddy_stmt *st = x->stmt;
+    eddy_plan_settings set;
+    eddy_plan *p = NULL;
+    char id[256], *cid = NULL, msg[400];
+    int64_t seq;
+    int rc;
+    eddy_exec_plan_settings(x, &set);
+    if ((rc = eddy_plan_query(x->catalog, st, &set, &p, err))) return rc;
+    snprintf(id, sizeof id, "INSERTQUERY_%lld", (long long)command_seq(x));
+    if (asprintf(&cid, "stream/`%s`/create", p->sink->name) < 0) {
+        cid = NULL;
+        rc = nomem(err);
+        goto fail;
+    }
+    if ((rc = distribute(x, cid, &seq, err))) goto fail;
+    rc = run_persistent(x, p, id, err);
+    p = NULL;
+    if (rc) goto fail;
+    snprintf(msg, sizeof msg, "Created query with ID %s", id);
+    *entity = status_entity(x, cid, msg, id, seq);
+fail:
+    eddy_plan_destroy(p);
+    free(cid);
+    return rc;
 }
 
-static int exec_insert_values(eddy_exec *x, json_t **entity, eddy_err *err) {
-    (void)entity;
-    const char *target = x->stmt->u.insert.target;
-    if (!eddy_catalog_find_source(x->catalog, target)) {
-        const eddy_source *near = eddy_catalog_find_source_nocase(x->catalog, target);
-        if (near) {
-            bool quoted_hint = strcmp(near->name, target) < 0; /* upper-case sorts first */
-            return eddy_err_set(err, EDDY_NOTFOUND,
-                                "Cannot insert values into an unknown stream/table: `%s`\nDid you mean %s%s%s? Hint: %s",
-                                target, quoted_hint ? "" : "\"", near->name, quoted_hint ? "" : "\"",
-                                quoted_hint ? "try removing double quotes from the source name."
-                                            : "wrap the source name in double quotes to make it case-sensitive.");
-        }
-        return eddy_err_set(err, EDDY_NOTFOUND, "Cannot insert values into an unknown stream/table: `%s`", target);
+/* Removes a query from the catalog (and the sources' lists) and stops it. */
+static void terminate_query(eddy_exec *x, const char *id) {
+    int n;
+    eddy_source *const *v = eddy_catalog_sources(x->catalog, &n);
+    for (int i = 0; i < n; i++) {
+        remove_id(&v[i]->nread_queries, v[i]->read_queries, id);
+        remove_id(&v[i]->nwrite_queries, v[i]->write_queries, id);
     }
-    return unsupported(x, err, "INSERT INTO ... VALUES", "record serialization comes with the streaming runtime");
+    char *copy = strdup(id);
+    if (!copy) return;
+    eddy_catalog_drop_query(x->catalog, copy);
+    if (!x->dry_run) eddy_engine_stop_query(x->engine, copy);
+    free(copy);
 }
 
 static int exec_run_script(eddy_exec *x, json_t **entity, eddy_err *err) {
@@ -698,7 +924,7 @@ static const struct {
     {EDDY_STMT_CREATE_SOURCE, exec_create_source},
     {EDDY_STMT_CREATE_AS_SELECT, exec_csas},
     {EDDY_STMT_INSERT_SELECT, exec_insert_select},
-    {EDDY_STMT_INSERT_VALUES, exec_insert_values},
+    {EDDY_STMT_INSERT_VALUES, eddy_exec_insert_values},
     {EDDY_STMT_QUERY, exec_query_endpoint},
     {EDDY_STMT_SHOW, exec_show},
     {EDDY_STMT_DESCRIBE, exec_describe},

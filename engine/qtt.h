@@ -3,9 +3,12 @@
  * A case file is lenient JSON ({"tests": [case, ...]}, see
  * shared/conformance/README.md).  Loading strips comments, parses it with
  * jansson and expands each case's `format` x `config` matrix into runs; one
- * run executes the case's statements on a fresh engine over a private
- * embedded log and ends PASS, FAIL (with a readable difference) or SKIP
- * (with a reason: what eddy cannot check yet; never counted as a pass).
+ * run executes the case's statements on a fresh engine (deterministic mode)
+ * over a private embedded log, produces its input records, runs its
+ * persistent queries one after the other and compares the output topics
+ * (qtt_run.c, qtt_records.c).  It ends PASS, FAIL (with a readable
+ * difference) or SKIP (with a reason: what eddy cannot check yet; never
+ * counted as a pass).
  *
  * Numbers: jansson has no exact decimals, so the loader keeps the text of
  * every non-integer number (and of integers too large for int64) in a side

@@ -1,17 +1,30 @@
 /* qtt_run.c - runs one conformance case on a fresh engine and compares what can be compared.
  *
  * A run gets its own embedded log (a temporary directory, or memory), a
- * configuration with the case's properties and an engine.  Topics are made
- * first as upstream's test driver makes them: those listed in `topics`, the
- * KAFKA_TOPIC of every CREATE STREAM/TABLE statement, and the topics of the
- * input and output records.  Each statement then goes to eddy_engine_ksql
- * alone, with the case's properties as streamsProperties.
+ * configuration with the case's properties and an engine in deterministic
+ * mode (persistent queries run only when the runner says so, one after the
+ * other).  Topics are made first as upstream's test driver makes them: those
+ * listed in `topics`, the KAFKA_TOPIC of every CREATE STREAM/TABLE
+ * statement, and the topics of the input and output records.  Each statement
+ * then goes to eddy_engine_ksql alone, with the case's properties as
+ * streamsProperties (INSERT ... VALUES writes its record right then).
+ *
+ * Then, as upstream runs a case: the `inputs` are produced in file order,
+ * and every persistent query runs in the order it started, each consuming
+ * all its input before the next (eddy_engine_run_until_idle).  Queries read
+ * from the earliest offset (auto.offset.reset=earliest, as upstream's test
+ * driver configures), so a query reads all of its source topic: the inputs,
+ * the records of INSERT ... VALUES, or an earlier query's output.  Last come
+ * the comparisons: the expected error, the RQTT responses, every output
+ * topic (qtt_records.c) and the `post` conditions.
  *
  * What cannot be checked is a SKIP with a reason, never a pass: statements
- * eddy answers with "not supported yet", SELECT queries, records (inputs and
- * outputs need the streaming runtime), PROTOBUF and JSON_SR runs.
+ * eddy answers with "not supported yet", SELECT queries (they need the query
+ * endpoints, which the runner does not drive), records in formats the runner
+ * cannot write or read (AVRO, PROTOBUF, JSON_SR), PROTOBUF and JSON_SR runs.
  */
 #include "engine/qtt.h"
+#include "engine/qtt_internal.h"
 
 #include "base/arena.h"
 #include "base/strbuf.h"
@@ -121,8 +134,10 @@ static eddy_config *make_config(const eddy_qtt_run *run, const eddy_qtt_options 
     const char *k;
     json_t *v;
     if (!cfg) return NULL;
-    /* Upstream's test driver runs with this service id (internal topic names show it). */
+    /* Upstream's test driver runs with this service id (internal topic names
+     * show it) and reads every topic from the start. */
     eddy_config_set(cfg, "ksql.service.id", "some.ksql.service.id", &err);
+    eddy_config_set(cfg, "ksql.streams.auto.offset.reset", "earliest", &err);
     json_object_foreach(json_object_get(run->tcase, "properties"), k, v) {
         char *s = property_text(run, k, v);
         if (!s) continue;
@@ -584,7 +599,35 @@ static void judge_error(const eddy_qtt_run *run, size_t idx, const char *sql, js
     set_result(res, EDDY_QTT_PASS, NULL);
 }
 
-/* Every statement ran: compare the responses (RQTT), then what post asks. */
+/* The queries failed with msg while processing records: PASS or FAIL
+ * against the expected exception. */
+static void judge_runtime_error(const eddy_qtt_run *run, const char *msg, eddy_qtt_result *res) {
+    json_t *tc = run->tcase;
+    json_t *exp = json_object_get(tc, "expectedException");
+    if (!exp) exp = json_object_get(tc, "expectedError");
+    if (!exp) {
+        char *m = indent(msg, 11);
+        set_result(res, EDDY_QTT_FAIL, "    a query failed while processing records\n    error: %s", m ? m : msg);
+        free(m);
+        return;
+    }
+    const char *want = json_string_value(json_object_get(exp, "message"));
+    if (eddy_qtt_message_matches(want, msg)) {
+        set_result(res, EDDY_QTT_PASS, NULL);
+        return;
+    }
+    char *w = indent(want, 34), *m = indent(msg, 34);
+    set_result(res, EDDY_QTT_FAIL,
+               "    a query failed while processing records\n    expected an error containing: %s\n"
+               "    actual error:                 %s",
+               w ? w : want, m ? m : msg);
+    free(w);
+    free(m);
+}
+
+/* Every statement ran: produce the inputs and run the queries, then compare
+ * the expected error, the responses (RQTT), the output topics and what post
+ * asks. */
 static void judge_success(const eddy_qtt_run *run, eddy_engine *eng, json_t *entities, eddy_qtt_result *res) {
     json_t *tc = run->tcase;
     json_t *qtt = json_object_get(tc, "expectedException");
@@ -592,17 +635,38 @@ static void judge_success(const eddy_qtt_run *run, eddy_engine *eng, json_t *ent
     json_t *responses = json_object_get(tc, "responses");
     bool records = has_items(tc, "inputs") || has_items(tc, "outputs");
     eddy_strbuf diff = EDDY_STRBUF_INIT;
+    char *skip = NULL;
+    eddy_err err;
     json_t *r;
     size_t i;
 
-    if (qtt || rest) {
+    eddy_err_clear(&err);
+    if (records && eddy_qtt_records_supported(run, eng, &skip)) {
+        set_result(res, EDDY_QTT_FAIL, "    the runner failed: out of memory");
+        return;
+    }
+    if (skip) {
+        set_result(res, EDDY_QTT_SKIP, "%s", skip);
+        free(skip);
+        return;
+    }
+    if (records && eddy_qtt_records_produce(run, eng, &diff, &err)) {
+        set_result(res, EDDY_QTT_FAIL, "    the runner failed producing the inputs: %s", err.msg);
+        eddy_strbuf_fini(&diff);
+        return;
+    }
+    if (diff.len == 0 && eddy_engine_run_until_idle(eng, &err)) {
+        judge_runtime_error(run, err.msg, res);
+        eddy_strbuf_fini(&diff);
+        return;
+    }
+    if (diff.len == 0 && (qtt || rest)) {
         json_t *exp = qtt ? qtt : rest;
         const char *want = json_string_value(json_object_get(exp, "message"));
-        if (has_items(tc, "inputs"))
-            set_result(res, EDDY_QTT_SKIP, "needs the streaming runtime (the expected error may come from records)");
-        else
-            set_result(res, EDDY_QTT_FAIL, "    expected an exception: %s\n    but every statement succeeded",
-                       want ? want : json_string_value(json_object_get(exp, "type")));
+        set_result(res, EDDY_QTT_FAIL, "    expected an exception: %s\n    but every statement%s succeeded",
+                   want ? want : json_string_value(json_object_get(exp, "type")),
+                   has_items(tc, "inputs") ? " and every record" : "");
+        eddy_strbuf_fini(&diff);
         return;
     }
     json_array_foreach(responses, i, r) {
@@ -621,8 +685,8 @@ static void judge_success(const eddy_qtt_run *run, eddy_engine *eng, json_t *ent
         }
         match_subset(admin, json_array_get(entities, i), path, &diff);
     }
-    if (diff.len == 0 && records) {
-        set_result(res, EDDY_QTT_SKIP, "needs the streaming runtime (records)");
+    if (records && has_items(tc, "outputs") && eddy_qtt_records_check(run, eng, &diff, &err)) {
+        set_result(res, EDDY_QTT_FAIL, "    the runner failed reading the outputs: %s", err.msg);
         eddy_strbuf_fini(&diff);
         return;
     }
@@ -671,7 +735,8 @@ int eddy_qtt_run_one(const eddy_qtt_run *run, const eddy_qtt_options *opts, eddy
         goto fail;
     }
     if ((rc = open_log(opts, &dir, &log, &err))) goto fail;
-    if ((rc = eddy_engine_open(cfg, log, &eng, &err))) goto fail;
+    eddy_engine_opts eopts = {.deterministic = true};
+    if ((rc = eddy_engine_open_ex(cfg, log, &eopts, &eng, &err))) goto fail;
     if ((rc = make_topics(run, log, &err))) goto fail;
 
     set_result(res, EDDY_QTT_PASS, NULL);
@@ -685,7 +750,7 @@ int eddy_qtt_run_one(const eddy_qtt_run *run, const eddy_qtt_options *opts, eddy
         int status = 0;
         if (!sql) continue;
         if (is_select(sql)) {
-            set_result(res, EDDY_QTT_SKIP, "SELECT queries need the streaming runtime");
+            set_result(res, EDDY_QTT_SKIP, "SELECT queries need the query endpoints in the runner");
             goto done;
         }
         char *text = NULL;

@@ -148,7 +148,7 @@ int eddy_http_respond_error(eddy_http_request *req, int status, int error_code, 
  * queued and the loop is woken to send it (HTTP/1.1: one chunk of chunked
  * transfer encoding per send; HTTP/2: DATA frames), keeping h2o's one send in
  * flight at a time; writes made while a send is in flight are sent together
- * next.  Queued bytes are not bounded: a producer that outruns the client
+ * next (eddy_http_stream_write_msg keeps message boundaries instead).  Queued bytes are not bounded: a producer that outruns the client
  * should watch eddy_http_stream_pending.
  *
  * Lifetime: the producer owns one reference from open/defer until its
@@ -187,8 +187,24 @@ int eddy_http_stream_respond(eddy_http_stream *stream, int status, const char *c
 /* Queues len bytes (copied).  0, EDDY_CLOSED when the client is gone (the bytes
  * are dropped), EDDY_INVAL when not started yet, EDDY_NOMEM. */
 int eddy_http_stream_write(eddy_http_stream *stream, const void *data, size_t len);
+/* Queues len bytes (copied) as one message: it goes to h2o in a send of its
+ * own (one HTTP/2 DATA frame when under the peer's frame size, 16 KiB by
+ * default; one HTTP/1.1 chunk), never merged with the bytes written before
+ * or after it, and the next send goes only after h2o's proceed.  Clients
+ * that parse each DATA frame as a document (the npm ksqldb-client on
+ * /query-stream) need this.  Plain writes queued around messages are sent
+ * together up to the next message.  Returns as eddy_http_stream_write. */
+int eddy_http_stream_write_msg(eddy_http_stream *stream, const void *data, size_t len);
 /* Ends the response after what was written, and releases the stream. */
 int eddy_http_stream_close(eddy_http_stream *stream);
+/* eddy_http_stream_close, and then, off the loop thread, waits until h2o
+ * has put the end of the response out on the connection (the loop went
+ * past the write that carries it), or the client is gone, at most about
+ * 2 s.  A response that this thread starts or ends afterwards therefore
+ * reaches the client after this one's end (/close-query ends the query's
+ * response first).  Only a connection whose socket buffer is full at that
+ * moment can still reorder them.  On the loop thread it does not wait. */
+int eddy_http_stream_close_flushed(eddy_http_stream *stream);
 /* Ends the response as failed (HTTP/1.1: a broken chunk and the connection
  * closes; HTTP/2: RST_STREAM), and releases the stream. */
 int eddy_http_stream_abort(eddy_http_stream *stream);

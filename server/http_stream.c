@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "server/http_internal.h"
 
@@ -35,8 +36,14 @@ struct eddy_http_stream {
 
     /* guarded by st_mu */
     int st_refs;
-    char *st_buf;                 /* queued bytes */
-    size_t st_len, st_cap;
+    char *st_buf;                 /* queued bytes: [st_off, st_len) */
+    size_t st_off, st_len, st_cap;
+    /* Message boundaries (eddy_http_stream_write_msg): offsets into st_buf
+     * where a send must end, in order; [st_cut_head, st_ncuts) are pending. */
+    size_t *st_cuts;
+    size_t st_cut_head, st_ncuts, st_cut_cap;
+    int st_flushed;               /* the response's end went to h2o and h2o wrote it out, or the
+                                     client is gone (close_flushed waits for it) */
     int st_start_requested;
     int st_status;
     char *st_ctype;
@@ -51,6 +58,8 @@ struct eddy_http_stream {
     h2o_req_t *st_req;            /* NULL once detached from h2o */
     stream_anchor *st_anchor;
     h2o_linklist_t st_link;       /* in srv->hs_streams while attached */
+    h2o_timeout_entry_t st_barrier; /* after the last send (see on_barrier) */
+    int st_barrier_step;          /* BARRIER_* */
     int st_http1;
     int st_started;               /* h2o_start_response done */
     int st_sending;               /* an h2o_send awaits proceed */
@@ -83,6 +92,7 @@ static void release(eddy_http_stream *s)
     pthread_mutex_destroy(&s->st_mu);
     pthread_cond_destroy(&s->st_cv);
     free(s->st_buf);
+    free(s->st_cuts);
     free(s->st_inflight);
     free(s->st_ctype);
     free(s);
@@ -102,7 +112,8 @@ static void mark_gone(eddy_http_stream *s, int notify)
     pthread_mutex_lock(&s->st_mu);
     call = notify && !s->st_gone && s->st_producer == PRODUCER_OPEN && s->st_on_close != NULL;
     s->st_gone = 1;
-    s->st_len = 0;
+    s->st_off = s->st_len = 0;
+    s->st_cut_head = s->st_ncuts = 0;
     if (call)
         s->st_in_callback = 1;
     pthread_mutex_unlock(&s->st_mu);
@@ -113,6 +124,46 @@ static void mark_gone(eddy_http_stream *s, int notify)
     s->st_in_callback = 0;
     pthread_cond_broadcast(&s->st_cv);
     pthread_mutex_unlock(&s->st_mu);
+}
+
+/* Wakes eddy_http_stream_close_flushed. */
+static void set_flushed(eddy_http_stream *s)
+{
+    pthread_mutex_lock(&s->st_mu);
+    s->st_flushed = 1;
+    pthread_cond_broadcast(&s->st_cv);
+    pthread_mutex_unlock(&s->st_mu);
+}
+
+/* After the last send, close_flushed waits until h2o has written it out.
+ * h2o 2.2.5 emits HTTP/2 frames from a zero timeout, or, when a write was in
+ * flight, from the socket's next writable event (h2o_socket_notify_write),
+ * i.e. in the loop's next round.  So the barrier takes two steps: a zero
+ * timeout at the end of this round sends the stream a message, which the
+ * next round receives together with the socket's event, and a zero timeout
+ * at the end of that round (after every socket callback of the round) marks
+ * the stream flushed.  A later response is then queued after the frames. */
+enum { BARRIER_NONE, BARRIER_FIRST, BARRIER_NEXT_ROUND };
+
+static void on_barrier(h2o_timeout_entry_t *entry)
+{
+    eddy_http_stream *s = H2O_STRUCT_FROM_MEMBER(eddy_http_stream, st_barrier, entry);
+
+    if (s->st_barrier_step == BARRIER_FIRST) {
+        s->st_barrier_step = BARRIER_NEXT_ROUND;
+        pthread_mutex_lock(&s->st_mu);
+        if (!s->st_wake_queued) { /* (a wake-up already queued is received next round too) */
+            s->st_wake_queued = 1;
+            s->st_refs++;
+            atomic_fetch_add(&s->st_srv->hs_msgs, 1);
+            h2o_multithread_send_message(&s->st_srv->hs_receiver, &s->st_msg);
+        }
+        pthread_mutex_unlock(&s->st_mu);
+        return; /* the loop side's reference stays with the barrier */
+    }
+    s->st_barrier_step = BARRIER_NONE;
+    set_flushed(s);
+    release(s);
 }
 
 /* Forgets the request (h2o is done with it, or will not call back).  The
@@ -136,6 +187,7 @@ static void client_gone(eddy_http_stream *s)
     detach(s);
     s->st_sending = 0;
     mark_gone(s, 1);
+    set_flushed(s);
     release(s);
 }
 
@@ -175,6 +227,7 @@ static void finish_abandoned(eddy_http_stream *s)
         req->http1_is_persistent = 0;
         h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
     }
+    set_flushed(s);
     release(s);
 }
 
@@ -214,6 +267,54 @@ static void gen_proceed(h2o_generator_t *gen, h2o_req_t *req)
         flush(s);
 }
 
+/* Moves the next send's bytes from the queue into the (empty) in-flight
+ * buffer: everything queued, or only up to the next message boundary when
+ * there is one.  Returns the number of bytes.  st_mu held, loop thread. */
+static size_t take_queued(eddy_http_stream *s)
+{
+    size_t end = s->st_len, take;
+
+    while (s->st_cut_head < s->st_ncuts && s->st_cuts[s->st_cut_head] <= s->st_off)
+        s->st_cut_head++;
+    if (s->st_cut_head < s->st_ncuts)
+        end = s->st_cuts[s->st_cut_head++];
+    take = end - s->st_off;
+    if (take > s->st_inflight_cap && !(s->st_off == 0 && end == s->st_len)) {
+        char *p = realloc(s->st_inflight, take);
+        if (p != NULL) {
+            s->st_inflight = p;
+            s->st_inflight_cap = take;
+        } else {
+            end = s->st_len; /* out of memory: send it all at once (boundaries merge, nothing is lost) */
+            take = end - s->st_off;
+            if (s->st_off > 0) {
+                memmove(s->st_buf, s->st_buf + s->st_off, take);
+                s->st_off = 0;
+                s->st_len = end = take;
+            }
+        }
+    }
+    if (s->st_off == 0 && end == s->st_len) {
+        /* all of it: swap the queue with the in-flight buffer */
+        char *tmp = s->st_inflight;
+        size_t tmpcap = s->st_inflight_cap;
+        s->st_inflight = s->st_buf;
+        s->st_inflight_cap = s->st_cap;
+        s->st_buf = tmp;
+        s->st_cap = tmpcap;
+        s->st_len = 0;
+    } else {
+        memcpy(s->st_inflight, s->st_buf + s->st_off, take);
+        s->st_off = end;
+        if (s->st_off == s->st_len)
+            s->st_off = s->st_len = 0;
+    }
+    if (s->st_len == 0)
+        s->st_cut_head = s->st_ncuts = 0;
+    s->st_inflight_len = take;
+    return take;
+}
+
 /* Hands what the producer queued to h2o, if no send is in flight.  Loop
  * thread; may drop the loop side's reference (the caller holds another). */
 static void flush(eddy_http_stream *s)
@@ -221,8 +322,8 @@ static void flush(eddy_http_stream *s)
     h2o_req_t *req = s->st_req;
     eddy_http_server *srv = s->st_srv;
     int start_now = 0, fin = 0, aborted = 0, status = 0;
-    char *ctype = NULL, *tmp;
-    size_t take, tmpcap;
+    char *ctype = NULL;
+    size_t take;
     h2o_iovec_t buf;
 
     if (req == NULL || s->st_sending || s->st_abandon)
@@ -243,6 +344,7 @@ static void flush(eddy_http_stream *s)
                 else
                     eddy_http__send_whole(srv, req, 500, NULL, "", 0);
                 free(text);
+                set_flushed(s);
                 release(s);
             }
             return;
@@ -252,16 +354,8 @@ static void flush(eddy_http_stream *s)
         ctype = s->st_ctype;
         s->st_ctype = NULL;
     }
-    /* swap the queue with the (empty) in-flight buffer */
-    tmp = s->st_inflight;
-    tmpcap = s->st_inflight_cap;
-    s->st_inflight = s->st_buf;
-    s->st_inflight_cap = s->st_cap;
-    take = s->st_inflight_len = s->st_len;
-    s->st_buf = tmp;
-    s->st_cap = tmpcap;
-    s->st_len = 0;
-    fin = s->st_producer != PRODUCER_OPEN;
+    take = take_queued(s);
+    fin = s->st_producer != PRODUCER_OPEN && s->st_len == s->st_off;
     aborted = s->st_producer == PRODUCER_ABORTED;
     pthread_mutex_unlock(&s->st_mu);
 
@@ -316,7 +410,10 @@ static void flush(eddy_http_stream *s)
         if (aborted)
             req->http1_is_persistent = 0;
         h2o_send(req, &buf, n > 0 ? 1 : 0, aborted ? H2O_SEND_STATE_ERROR : H2O_SEND_STATE_FINAL);
-        release(s);
+        /* the loop side's reference goes with the barrier */
+        s->st_barrier_step = BARRIER_FIRST;
+        s->st_barrier.cb = on_barrier;
+        h2o_timeout_link(srv->hs_loop, &srv->hs_ctx.zero_timeout, &s->st_barrier);
         return;
     }
     s->st_sending = 1;
@@ -342,6 +439,8 @@ void eddy_http_stream__on_message(h2o_multithread_message_t *msg)
     pthread_mutex_lock(&s->st_mu);
     s->st_wake_queued = 0;
     pthread_mutex_unlock(&s->st_mu);
+    if (s->st_barrier_step == BARRIER_NEXT_ROUND && !h2o_timeout_is_linked(&s->st_barrier))
+        h2o_timeout_link(s->st_srv->hs_loop, &s->st_srv->hs_ctx.zero_timeout, &s->st_barrier);
     flush(s);
     release(s);
 }
@@ -368,6 +467,7 @@ void eddy_http_stream__end_all(eddy_http_server *srv, int force)
         eddy_http_stream *s = H2O_STRUCT_FROM_MEMBER(eddy_http_stream, st_link, srv->hs_streams.next);
         detach(s);
         mark_gone(s, 1);
+        set_flushed(s);
     }
 }
 
@@ -488,7 +588,32 @@ int eddy_http_stream_open(eddy_http_request *req, int status, const char *conten
     return rc;
 }
 
-int eddy_http_stream_write(eddy_http_stream *s, const void *data, size_t len)
+/* Appends a boundary at offset at (unless the last one is there already).
+ * st_mu held.  0 or EDDY_NOMEM. */
+static int push_cut(eddy_http_stream *s, size_t at)
+{
+    if (s->st_ncuts > s->st_cut_head && s->st_cuts[s->st_ncuts - 1] == at)
+        return 0;
+    if (s->st_ncuts == s->st_cut_cap) {
+        if (s->st_cut_head > 0) { /* reuse the consumed front */
+            memmove(s->st_cuts, s->st_cuts + s->st_cut_head, (s->st_ncuts - s->st_cut_head) * sizeof(*s->st_cuts));
+            s->st_ncuts -= s->st_cut_head;
+            s->st_cut_head = 0;
+        } else {
+            size_t cap = s->st_cut_cap ? s->st_cut_cap * 2 : 16;
+            size_t *p = realloc(s->st_cuts, cap * sizeof(*p));
+            if (p == NULL)
+                return EDDY_NOMEM;
+            s->st_cuts = p;
+            s->st_cut_cap = cap;
+        }
+    }
+    s->st_cuts[s->st_ncuts++] = at;
+    return 0;
+}
+
+/* Queues len bytes; with msg, as one message of its own. */
+static int queue(eddy_http_stream *s, const void *data, size_t len, int msg)
 {
     int direct;
 
@@ -509,6 +634,15 @@ int eddy_http_stream_write(eddy_http_stream *s, const void *data, size_t len)
         pthread_mutex_unlock(&s->st_mu);
         return 0;
     }
+    if (s->st_off > 0 && s->st_len + len > s->st_cap) {
+        /* drop the bytes already sent before growing */
+        size_t n = s->st_len - s->st_off;
+        memmove(s->st_buf, s->st_buf + s->st_off, n);
+        for (size_t i = s->st_cut_head; i < s->st_ncuts; i++)
+            s->st_cuts[i] = s->st_cuts[i] > s->st_off ? s->st_cuts[i] - s->st_off : 0;
+        s->st_off = 0;
+        s->st_len = n;
+    }
     if (s->st_len + len > s->st_cap) {
         size_t cap = s->st_cap ? s->st_cap : 256;
         char *p;
@@ -521,6 +655,12 @@ int eddy_http_stream_write(eddy_http_stream *s, const void *data, size_t len)
         s->st_buf = p;
         s->st_cap = cap;
     }
+    /* A message starts and ends at a boundary; both are recorded before the
+     * bytes go in, so a failure leaves the queue as it was. */
+    if (msg && ((s->st_len > s->st_off && push_cut(s, s->st_len) != 0) || push_cut(s, s->st_len + len) != 0)) {
+        pthread_mutex_unlock(&s->st_mu);
+        return EDDY_NOMEM;
+    }
     memcpy(s->st_buf + s->st_len, data, len);
     s->st_len += len;
     direct = schedule_locked(s);
@@ -528,6 +668,16 @@ int eddy_http_stream_write(eddy_http_stream *s, const void *data, size_t len)
     if (direct)
         flush(s);
     return 0;
+}
+
+int eddy_http_stream_write(eddy_http_stream *s, const void *data, size_t len)
+{
+    return queue(s, data, len, 0);
+}
+
+int eddy_http_stream_write_msg(eddy_http_stream *s, const void *data, size_t len)
+{
+    return queue(s, data, len, 1);
 }
 
 static int end(eddy_http_stream *s, int how)
@@ -561,6 +711,30 @@ int eddy_http_stream_close(eddy_http_stream *s)
 int eddy_http_stream_abort(eddy_http_stream *s)
 {
     return end(s, PRODUCER_ABORTED);
+}
+
+int eddy_http_stream_close_flushed(eddy_http_stream *s)
+{
+    struct timespec deadline;
+    int rc;
+
+    if (on_loop_thread(s))
+        return end(s, PRODUCER_CLOSED);
+    pthread_mutex_lock(&s->st_mu);
+    s->st_refs++; /* keeps s while waiting */
+    pthread_mutex_unlock(&s->st_mu);
+    rc = end(s, PRODUCER_CLOSED);
+    /* Bounded: should the loop stop before it gets there (shutdown), the
+     * wait ends anyway. */
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 2;
+    pthread_mutex_lock(&s->st_mu);
+    while (rc == 0 && !s->st_flushed)
+        if (pthread_cond_timedwait(&s->st_cv, &s->st_mu, &deadline) != 0)
+            break;
+    pthread_mutex_unlock(&s->st_mu);
+    release(s);
+    return rc;
 }
 
 int eddy_http_stream_respond(eddy_http_stream *s, int status, const char *content_type, const void *body,
@@ -620,7 +794,7 @@ size_t eddy_http_stream_pending(eddy_http_stream *s)
 {
     size_t n;
     pthread_mutex_lock(&s->st_mu);
-    n = s->st_len;
+    n = s->st_len - s->st_off;
     pthread_mutex_unlock(&s->st_mu);
     return n;
 }

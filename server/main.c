@@ -1,4 +1,4 @@
-/* main.c - the eddy command: `eddy serve`, `eddy test`, `eddy version`, `eddy docs`. */
+/* main.c - the eddy command: `eddy serve`, `eddy test`, `eddy bench`, `eddy version`, `eddy docs`. */
 #include "engine/engine.h"
 #include "server/config.h"
 #include "server/http.h"
@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "engine/qtt.h"
+#include "bench/bench.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -22,6 +23,8 @@ static void usage(FILE *out) {
             "  serve [--config FILE] [-D name=value]...   run the server (ksqlDB's REST API)\n"
             "  test [options] PATH...                      run ksqlDB conformance case files (QTT/RQTT JSON)\n"
             "       --json FILE  --verbose  --baseline FILE  --write-baseline FILE  --disk\n"
+            "  bench [--events N] [--runs R] [--query q0|q1|q2|all] [--mode gen|discard|log|memory|all]\n"
+            "                                              run the Nexmark benchmark (docs/benchmarks.md)\n"
             "  version                                     print the version\n"
             "  docs functions|config                       print the function or configuration reference\n"
             "\n"
@@ -185,6 +188,7 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     if (strcmp(cmd, "serve") == 0) return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "test") == 0) return eddy_test_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0) return eddy_bench_main(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("eddy %s (ksqlDB %s compatible)\n", EDDY_VERSION, EDDY_KSQL_COMPAT_VERSION);
         return 0;

@@ -2,6 +2,7 @@
 #include "server/rest.h"
 
 #include "engine/entities.h"
+#include "server/rest_query.h"
 #include "sql/parse.h"
 
 #include <stdio.h>
@@ -13,6 +14,7 @@
 struct eddy_rest {
     eddy_engine *engine;
     const eddy_config *config;
+    eddy_rest_queries *queries;      /* /query-stream, /query, /close-query, /inserts-stream (rest_query.c) */
     eddy_http_route routes[REST_NROUTES];
 };
 
@@ -129,65 +131,6 @@ static void handle_status(eddy_http_request *req, void *ud) {
     json_decref(r);
 }
 
-/* POST /query and /query-stream: push and pull queries.  The streaming
- * runtime that runs them is the next step; until then the statement is
- * checked and refused with a clear message. */
-static void handle_query(eddy_http_request *req, void *ud) {
-    (void)ud;
-    json_t *body = body_object(req);
-    if (!body) return;
-    json_t *sql = json_object_get(body, "sql");
-    if (!sql) sql = json_object_get(body, "ksql");
-    if (!json_is_string(sql)) {
-        eddy_http_respond_error(req, 400, EDDY_HTTP_ERR_BAD_REQUEST, "The request body must have a \"sql\" field");
-        json_decref(body);
-        return;
-    }
-    eddy_arena *arena = eddy_arena_new();
-    eddy_list stmts = {0};
-    eddy_err err;
-    json_t *e;
-    eddy_err_clear(&err);
-    if (eddy_parse(json_string_value(sql), arena, &stmts, &err)) {
-        e = eddy_entity_statement_error(EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, json_string_value(sql), NULL);
-    } else if (stmts.n != 1 || (((eddy_stmt *)stmts.items[0])->kind != EDDY_STMT_QUERY &&
-                                ((eddy_stmt *)stmts.items[0])->kind != EDDY_STMT_PRINT)) {
-        e = eddy_entity_statement_error(EDDY_HTTP_ERR_BAD_STATEMENT,
-                                        "The /query endpoint takes one SELECT or PRINT statement; send other "
-                                        "statements to /ksql",
-                                        json_string_value(sql), NULL);
-    } else {
-        e = eddy_entity_statement_error(EDDY_HTTP_ERR_BAD_STATEMENT,
-                                        "Push and pull queries are not supported yet by eddy: they come with the "
-                                        "streaming runtime.",
-                                        json_string_value(sql), NULL);
-    }
-    reply_json(req, 400, e);
-    json_decref(e);
-    eddy_arena_destroy(arena);
-    json_decref(body);
-}
-
-/* POST /close-query {"queryId": "..."} */
-static void handle_close_query(eddy_http_request *req, void *ud) {
-    (void)ud;
-    json_t *body = body_object(req);
-    if (!body) return;
-    json_t *id = json_object_get(body, "queryId");
-    if (!json_is_string(id))
-        eddy_http_respond_error(req, 400, EDDY_HTTP_ERR_BAD_REQUEST, "The request body must have a \"queryId\" field");
-    else
-        eddy_http_respond_error(req, 400, EDDY_HTTP_ERR_BAD_REQUEST, "No query with id %s", json_string_value(id));
-    json_decref(body);
-}
-
-/* POST /inserts-stream */
-static void handle_inserts_stream(eddy_http_request *req, void *ud) {
-    (void)ud;
-    eddy_http_respond_error(req, 400, EDDY_HTTP_ERR_BAD_REQUEST,
-                            "/inserts-stream is not supported yet by eddy: it comes with the streaming runtime.");
-}
-
 /* 404/405/413 bodies in ksqlDB's generic_error shape. */
 static json_t *error_body(int status, int error_code, const char *message, void *ud) {
     (void)ud;
@@ -201,11 +144,20 @@ int eddy_rest_new(eddy_engine *engine, const eddy_config *config, eddy_rest **ou
     if (!r) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
     r->engine = engine;
     r->config = config;
+    int rc = eddy_rest_queries_new(engine, &r->queries, err);
+    if (rc) {
+        free(r);
+        return rc;
+    }
     *out = r;
     return 0;
 }
 
-void eddy_rest_destroy(eddy_rest *r) { free(r); }
+void eddy_rest_destroy(eddy_rest *r) {
+    if (!r) return;
+    eddy_rest_queries_destroy(r->queries);
+    free(r);
+}
 
 int eddy_rest_http_config(eddy_rest *r, eddy_http_config *cfg) {
     const eddy_http_route table[REST_NROUTES] = {
@@ -214,10 +166,10 @@ int eddy_rest_http_config(eddy_rest *r, eddy_http_config *cfg) {
         {"GET", "/healthcheck", handle_healthcheck, r},
         {"GET", "/status", handle_status, r},
         {"GET", "/status/*", handle_status, r},
-        {"POST", "/query", handle_query, r},
-        {"POST", "/query-stream", handle_query, r},
-        {"POST", "/close-query", handle_close_query, r},
-        {"POST", "/inserts-stream", handle_inserts_stream, r},
+        {"POST", "/query", eddy_rest_handle_query, r->queries},
+        {"POST", "/query-stream", eddy_rest_handle_query_stream, r->queries},
+        {"POST", "/close-query", eddy_rest_handle_close_query, r->queries},
+        {"POST", "/inserts-stream", eddy_rest_handle_inserts_stream, r->queries},
     };
     memcpy(r->routes, table, sizeof table);
     cfg->routes = r->routes;

@@ -428,6 +428,14 @@ static int check_side_types(const eddy_format_info *f, const eddy_schema *s, boo
     return 0;
 }
 
+int eddy_analyze_check_formats(const eddy_source *src, eddy_err *err) {
+    const eddy_format_info *k = eddy_format_find(src->key_fmt.format), *v = eddy_format_find(src->value_fmt.format);
+    int rc;
+    if (!k || !v) return eddy_err_set(err, EDDY_ANALYSIS, "Unknown format: %s", !k ? src->key_fmt.format : src->value_fmt.format);
+    if ((rc = check_side_types(k, src->schema, true, err))) return rc;
+    return check_side_types(v, src->schema, false, err);
+}
+
 /* HEADERS must be ARRAY<STRUCT<KEY STRING, VALUE BYTES>>; HEADER('k') BYTES. */
 static bool is_headers_type(const eddy_type *t) {
     if (t->ty_kind != EDDY_TYPE_ARRAY || t->ty_elem->ty_kind != EDDY_TYPE_STRUCT) return false;

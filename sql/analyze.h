@@ -45,6 +45,11 @@ int eddy_analyze_create_source(const eddy_analyze_ctx *ctx, const eddy_stmt *st,
  * with the columns added. */
 int eddy_analyze_alter_source(const eddy_analyze_ctx *ctx, const eddy_stmt *st, eddy_source **out, eddy_err *err);
 
+/* Checks that the source's key and value columns fit its key and value
+ * formats (types, single-field formats, map keys, Avro names), with
+ * ksqlDB's messages.  Used for sinks of CREATE ... AS SELECT. */
+int eddy_analyze_check_formats(const eddy_source *src, eddy_err *err);
+
 /* Parses a duration text such as "10 SECONDS" (WINDOW_SIZE).  Returns 0 and
  * the milliseconds, or EDDY_ANALYSIS with ksqlDB's message. */
 int eddy_analyze_duration(const char *prop, const char *text, int64_t *ms, eddy_err *err);

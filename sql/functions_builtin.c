@@ -328,7 +328,7 @@ const eddy_function_def eddy_functions_builtin[] = {
     FN("ARRAY_INTERSECT", SCALAR, CAT_ARRAY, 0,
        "Returns the distinct elements present in both arrays, in the order of the first.",
        "ARRAY<T>(ARRAY<T> left, ARRAY<T> right)"),
-    FN("ARRAY_JOIN", SCALAR, CAT_ARRAY, 0,
+    FN("ARRAY_JOIN", SCALAR, CAT_ARRAY, ONNULL,
        "Joins the elements of an array of primitives into one string with a delimiter (default ',').",
        "VARCHAR(ARRAY<T> array); VARCHAR(ARRAY<T> array, VARCHAR delimiter)"),
     FN("ARRAY_LENGTH", SCALAR, CAT_ARRAY, 0,
@@ -357,7 +357,7 @@ const eddy_function_def eddy_functions_builtin[] = {
        " ARRAY<BIGINT>(BIGINT start[The beginning of the series], BIGINT end[Marks the end of the series (inclusive)]);"
        " ARRAY<BIGINT>(BIGINT start[The beginning of the series], BIGINT end[Marks the end of the series (inclusive)],"
        " INT step[Difference between each value in the series])"),
-    FN("SLICE", SCALAR, CAT_ARRAY, 0,
+    FN("SLICE", SCALAR, CAT_ARRAY, ONNULL,
        "Returns the elements of an array from index from to index to, 1-based and inclusive.",
        "ARRAY<T>(ARRAY<T> list, INT from, INT to)"),
 
@@ -523,7 +523,7 @@ const eddy_function_def eddy_functions_builtin[] = {
     FN("AS_VALUE", SCALAR, CAT_OTHER, ONNULL,
        "Copies a key column into the value of the row.",
        "T(T keyColumn)"),
-    FN("GEO_DISTANCE", SCALAR, CAT_OTHER, 0,
+    FN("GEO_DISTANCE", SCALAR, CAT_OTHER, ONNULL,
        "Returns the great-circle distance between two latitude/longitude points in decimal degrees, in km (default) or miles.",
        "DOUBLE(DOUBLE lat1, DOUBLE lon1, DOUBLE lat2, DOUBLE lon2, VARCHAR units[KM (the default) or MILES]);"
        " DOUBLE(DOUBLE lat1, DOUBLE lon1, DOUBLE lat2, DOUBLE lon2){The distance in kilometers}"),

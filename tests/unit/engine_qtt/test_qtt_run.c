@@ -1,5 +1,6 @@
 /* test_qtt_run.c - the conformance runner's verdicts: PASS, FAIL with a difference, SKIP with a reason. */
 #include "engine/qtt.h"
+#include "engine/qtt_internal.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -140,27 +141,169 @@ static void test_missing_expected_exception_fails(void **state) {
            EDDY_QTT_FAIL, "expected an exception: boom");
 }
 
-static void test_expected_exception_with_inputs_is_skipped(void **state) {
+static void test_expected_exception_not_raised_by_records_fails(void **state) {
     (void)state;
     expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
            " \"inputs\": [{\"topic\": \"s\", \"value\": {}}],"
            " \"expectedException\": {\"type\": \"x\", \"message\": \"boom\"}}]}",
-           EDDY_QTT_SKIP, "needs the streaming runtime");
+           EDDY_QTT_FAIL, "every statement and every record succeeded");
 }
 
 static void test_unsupported_statement_is_skipped_with_its_message(void **state) {
     (void)state;
     expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\","
-           " \"CREATE STREAM O AS SELECT * FROM S;\"],"
+           " \"CREATE TABLE O AS SELECT NAME, COUNT(*) AS C FROM S GROUP BY NAME;\"],"
            " \"expectedException\": {\"type\": \"x\", \"message\": \"whatever\"}}]}",
            EDDY_QTT_SKIP, "not supported yet");
 }
 
-static void test_records_are_skipped(void **state) {
+/* ---- records -------------------------------------------------------------- */
+
+#define CSAS_O "CREATE STREAM O AS SELECT ID, NAME FROM S WHERE ID > 1;"
+
+static void test_inputs_flow_through_a_query_into_the_expected_outputs(void **state) {
     (void)state;
-    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\"],"
-           " \"outputs\": [{\"topic\": \"s\", \"value\": {\"NAME\": \"a\"}}]}]}",
-           EDDY_QTT_SKIP, "needs the streaming runtime (records)");
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"" CSAS_O "\"],"
+           " \"inputs\": [{\"topic\": \"s\", \"key\": 1, \"value\": {\"name\": \"a\"}},"
+           "  {\"topic\": \"s\", \"key\": 2, \"value\": {\"NAME\": \"b\"}, \"timestamp\": 7}],"
+           " \"outputs\": [{\"topic\": \"O\", \"key\": 2, \"value\": {\"NAME\": \"b\"}, \"timestamp\": 7}]}]}",
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_wrong_output_value_fails_showing_record_and_field(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"" CSAS_O "\"],"
+           " \"inputs\": [{\"topic\": \"s\", \"key\": 2, \"value\": {\"NAME\": \"b\"}}],"
+           " \"outputs\": [{\"topic\": \"O\", \"key\": 2, \"value\": {\"NAME\": \"C\"}}]}]}",
+           EDDY_QTT_FAIL, "value.NAME: expected \"C\", got \"b\"");
+}
+
+static void test_missing_output_records_fail_with_the_counts(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"" CSAS_O "\"],"
+           " \"inputs\": [{\"topic\": \"s\", \"key\": 1, \"value\": {\"NAME\": \"a\"}}],"
+           " \"outputs\": [{\"topic\": \"O\", \"key\": 1, \"value\": {\"NAME\": \"a\"}}]}]}",
+           EDDY_QTT_FAIL, "topic O: expected 1 records, got 0");
+}
+
+static void test_output_timestamp_is_compared_when_given(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"" CSAS_O "\"],"
+           " \"inputs\": [{\"topic\": \"s\", \"key\": 2, \"value\": {\"NAME\": \"b\"}, \"timestamp\": 5}],"
+           " \"outputs\": [{\"topic\": \"O\", \"key\": 2, \"value\": {\"NAME\": \"b\"}, \"timestamp\": 6}]}]}",
+           EDDY_QTT_FAIL, "timestamp: expected 6, got 5");
+}
+
+static void test_kafka_and_delimited_records_round_trip(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": ["
+           " \"CREATE STREAM K (ID INT KEY, V DOUBLE) WITH (kafka_topic='k', value_format='KAFKA');\","
+           " \"CREATE STREAM D WITH (value_format='DELIMITED') AS SELECT ID, V, V + 1.25 AS W FROM K;\"],"
+           " \"inputs\": [{\"topic\": \"k\", \"key\": 3, \"value\": 1.5}],"
+           " \"outputs\": [{\"topic\": \"D\", \"key\": 3, \"value\": \"1.5,2.75\"}]}]}",
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_insert_values_records_are_compared_without_inputs(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\","
+           " \"INSERT INTO S (ID, NAME) VALUES (4, 'x');\"],"
+           " \"outputs\": [{\"topic\": \"s\", \"key\": 4, \"value\": {\"NAME\": \"x\"}, \"timestamp\": 0}]}]}",
+           EDDY_QTT_PASS, NULL);
+}
+
+#define TWO_PARTITIONS \
+    "{\"tests\": [{\"name\": \"n\", \"topics\": [{\"name\": \"O\", \"partitions\": 2}]," \
+    " \"statements\": [\"" CREATE_S "\", \"CREATE STREAM O AS SELECT * FROM S;\"]," \
+    " \"inputs\": [{\"topic\": \"s\", \"key\": 1, \"value\": {\"NAME\": \"a\"}}," \
+    "  {\"topic\": \"s\", \"key\": 2, \"value\": {\"NAME\": \"b\"}}," \
+    "  {\"topic\": \"s\", \"key\": 3, \"value\": {\"NAME\": \"c\"}}," \
+    "  {\"topic\": \"s\", \"key\": 1, \"value\": {\"NAME\": \"d\"}}],"
+
+static void test_outputs_over_partitions_keep_each_partitions_order(void **state) {
+    (void)state;
+    expect(TWO_PARTITIONS
+           " \"outputs\": [{\"topic\": \"O\", \"key\": 1, \"value\": {\"NAME\": \"a\"}},"
+           "  {\"topic\": \"O\", \"key\": 2, \"value\": {\"NAME\": \"b\"}},"
+           "  {\"topic\": \"O\", \"key\": 3, \"value\": {\"NAME\": \"c\"}},"
+           "  {\"topic\": \"O\", \"key\": 1, \"value\": {\"NAME\": \"d\"}}]}]}",
+           EDDY_QTT_PASS, NULL);
+    expect(TWO_PARTITIONS
+           " \"outputs\": [{\"topic\": \"O\", \"key\": 1, \"value\": {\"NAME\": \"d\"}},"
+           "  {\"topic\": \"O\", \"key\": 2, \"value\": {\"NAME\": \"b\"}},"
+           "  {\"topic\": \"O\", \"key\": 3, \"value\": {\"NAME\": \"c\"}},"
+           "  {\"topic\": \"O\", \"key\": 1, \"value\": {\"NAME\": \"a\"}}]}]}",
+           EDDY_QTT_FAIL, "value.NAME: expected \"d\", got \"a\"");
+}
+
+/* ---- value comparison (upstream's rules) ----------------------------------- */
+
+/* Compares expected JSON text exp (a case's output value, exact numbers)
+ * with actual JSON text act, as values of type t. */
+static bool values_match(const char *exp, const char *act, const eddy_type *t) {
+    char text[512];
+    eddy_qtt_runs runs;
+    json_t *doc = NULL, *numbers = NULL, *adoc = NULL, *anumbers = NULL;
+    eddy_err err;
+    snprintf(text, sizeof text,
+             "{\"tests\": [{\"name\": \"n\", \"statements\": [], \"outputs\": [{\"topic\": \"t\", \"value\": %s}]}]}",
+             exp);
+    eddy_qtt_runs_init(&runs);
+    assert_int_equal(eddy_qtt_parse(text, strlen(text), &doc, &numbers, &err), 0);
+    assert_int_equal(eddy_qtt_expand("own.json", doc, numbers, &runs, &err), 0);
+    assert_int_equal(eddy_qtt_parse(act, strlen(act), &adoc, &anumbers, &err), 0);
+    json_t *e = json_object_get(json_array_get(json_object_get(runs.items[0].tcase, "outputs"), 0), "value");
+    bool ok = eddy_qtt_value_matches(&runs.items[0], e, "/outputs/0/value", adoc, anumbers, "", t, "value", NULL);
+    json_decref(doc);
+    json_decref(numbers);
+    json_decref(adoc);
+    json_decref(anumbers);
+    eddy_qtt_runs_fini(&runs);
+    return ok;
+}
+
+static void test_decimals_must_match_in_value_and_scale(void **state) {
+    (void)state;
+    assert_true(values_match("12.30", "12.30", NULL));
+    assert_false(values_match("12.30", "12.3", NULL));
+    assert_false(values_match("12.3", "12.31", NULL));
+    assert_true(values_match("1.0E+1", "10E0", NULL));
+}
+
+static void test_integer_literal_matches_only_a_decimal_without_fraction(void **state) {
+    (void)state;
+    assert_true(values_match("10", "10", NULL));
+    assert_false(values_match("10", "10.0", NULL));
+    assert_true(values_match("10", "1E+1", NULL));
+}
+
+static void test_double_columns_compare_with_a_tolerance(void **state) {
+    (void)state;
+    eddy_type *d = eddy_type_primitive(EDDY_TYPE_DOUBLE);
+    assert_true(values_match("0.3", "0.30000000000000004", d));
+    assert_true(values_match("100.0", "100", d));
+    assert_false(values_match("0.3", "0.31", d));
+    assert_false(values_match("0.3", "0.30000000000000004", NULL));
+}
+
+static void test_expected_fields_are_looked_up_as_written_then_upper_cased(void **state) {
+    (void)state;
+    assert_true(values_match("{\"name\": \"a\"}", "{\"NAME\": \"a\"}", NULL));
+    assert_true(values_match("{\"id!\": 1}", "{\"id!\": 1}", NULL));
+    assert_false(values_match("{\"Name\": \"a\"}", "{\"name\": \"a\"}", NULL));
+}
+
+static void test_objects_need_the_same_number_of_fields(void **state) {
+    (void)state;
+    assert_false(values_match("{\"A\": 1}", "{\"A\": 1, \"B\": null}", NULL));
+    assert_true(values_match("{\"A\": 1, \"B\": null}", "{\"A\": 1, \"B\": null}", NULL));
+}
+
+static void test_expected_string_matches_a_decimal_of_that_text(void **state) {
+    (void)state;
+    assert_true(values_match("\"1.50\"", "1.50", NULL));
+    assert_false(values_match("\"1.5\"", "1.50", NULL));
+    assert_false(values_match("\"1\"", "1", NULL));
 }
 
 static void test_disabled_case_is_skipped(void **state) {
@@ -258,9 +401,21 @@ int main(void) {
         cmocka_unit_test(test_other_error_message_fails_showing_both),
         cmocka_unit_test(test_unexpected_error_fails),
         cmocka_unit_test(test_missing_expected_exception_fails),
-        cmocka_unit_test(test_expected_exception_with_inputs_is_skipped),
+        cmocka_unit_test(test_expected_exception_not_raised_by_records_fails),
         cmocka_unit_test(test_unsupported_statement_is_skipped_with_its_message),
-        cmocka_unit_test(test_records_are_skipped),
+        cmocka_unit_test(test_inputs_flow_through_a_query_into_the_expected_outputs),
+        cmocka_unit_test(test_wrong_output_value_fails_showing_record_and_field),
+        cmocka_unit_test(test_missing_output_records_fail_with_the_counts),
+        cmocka_unit_test(test_output_timestamp_is_compared_when_given),
+        cmocka_unit_test(test_kafka_and_delimited_records_round_trip),
+        cmocka_unit_test(test_insert_values_records_are_compared_without_inputs),
+        cmocka_unit_test(test_outputs_over_partitions_keep_each_partitions_order),
+        cmocka_unit_test(test_decimals_must_match_in_value_and_scale),
+        cmocka_unit_test(test_integer_literal_matches_only_a_decimal_without_fraction),
+        cmocka_unit_test(test_double_columns_compare_with_a_tolerance),
+        cmocka_unit_test(test_expected_fields_are_looked_up_as_written_then_upper_cased),
+        cmocka_unit_test(test_objects_need_the_same_number_of_fields),
+        cmocka_unit_test(test_expected_string_matches_a_decimal_of_that_text),
         cmocka_unit_test(test_disabled_case_is_skipped),
         cmocka_unit_test(test_protobuf_run_is_skipped_without_running),
         cmocka_unit_test(test_select_is_skipped),

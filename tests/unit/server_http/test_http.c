@@ -273,6 +273,87 @@ static void h_self_closing(eddy_http_request *req, void *ud)
     ctx_bump(&ctx.opened);
 }
 
+/* Message-mode producer: ctx.nchunks messages "msg <i>\n" as fast as it
+ * can (they pile up behind the send in flight), then closes. */
+static void *msg_producer(void *arg)
+{
+    eddy_http_stream *s = arg;
+    char line[32];
+
+    for (int i = 0; i < ctx.nchunks; i++) {
+        int n = snprintf(line, sizeof(line), "msg %d\n", i);
+        assert_int_equal(eddy_http_stream_write_msg(s, line, (size_t)n), 0);
+    }
+    eddy_http_stream_close(s);
+    return NULL;
+}
+
+/* Writes a first message from the handler (the loop sends it at once, so
+ * the producer's messages queue behind it), then hands over to a producer. */
+static void h_messages(eddy_http_request *req, void *ud)
+{
+    eddy_http_stream *s;
+    (void)ud;
+    assert_int_equal(eddy_http_stream_open(req, 200, "application/vnd.ksqlapi.delimited.v1", on_close_note, NULL, &s),
+                     0);
+    assert_int_equal(eddy_http_stream_write_msg(s, "{\"meta\":1}\n", 11), 0);
+    ctx_spawn(msg_producer, s);
+}
+
+/* Plain writes and messages mixed, all queued before the response starts. */
+static void *mixed_producer(void *arg)
+{
+    eddy_http_stream *s = arg;
+    assert_int_equal(eddy_http_stream_start(s, 200, "text/plain"), 0);
+    assert_int_equal(eddy_http_stream_write(s, "a", 1), 0);
+    assert_int_equal(eddy_http_stream_write(s, "b", 1), 0);
+    assert_int_equal(eddy_http_stream_write_msg(s, "[M1]", 4), 0);
+    assert_int_equal(eddy_http_stream_write_msg(s, "[M2]", 4), 0);
+    assert_int_equal(eddy_http_stream_write(s, "c", 1), 0);
+    assert_int_equal(eddy_http_stream_write_msg(s, "", 0), 0); /* nothing */
+    assert_int_equal(eddy_http_stream_write_msg(s, "[M3]", 4), 0);
+    assert_int_equal(eddy_http_stream_write(s, "d", 1), 0);
+    assert_int_equal(eddy_http_stream_write(s, "e", 1), 0);
+    eddy_http_stream_close(s);
+    return NULL;
+}
+
+static void h_mixed(eddy_http_request *req, void *ud)
+{
+    eddy_http_stream *s;
+    (void)ud;
+    assert_int_equal(eddy_http_stream_defer(req, on_close_note, NULL, &s), 0);
+    ctx_spawn(mixed_producer, s);
+}
+
+/* Opens a stream with one message and keeps it (like h_forever). */
+static void h_forever_msg(eddy_http_request *req, void *ud)
+{
+    eddy_http_stream *s;
+    (void)ud;
+    assert_int_equal(eddy_http_stream_open(req, 200, "text/plain", on_close_note, NULL, &s), 0);
+    assert_int_equal(eddy_http_stream_write_msg(s, "first\n", 6), 0);
+    pthread_mutex_lock(&ctx.mu);
+    ctx.stream = s;
+    ctx.opened++;
+    pthread_cond_broadcast(&ctx.cv);
+    pthread_mutex_unlock(&ctx.mu);
+}
+
+static eddy_http_stream *held_deferred; /* h_deferred_hold2's stream */
+
+static void h_deferred_hold2(eddy_http_request *req, void *ud)
+{
+    eddy_http_stream *s;
+    (void)ud;
+    assert_int_equal(eddy_http_stream_defer(req, NULL, NULL, &s), 0);
+    pthread_mutex_lock(&ctx.mu);
+    held_deferred = s;
+    ctx.opened++;
+    pthread_cond_broadcast(&ctx.cv);
+    pthread_mutex_unlock(&ctx.mu);
+}
+
 static const eddy_http_route routes[] = {
     {"GET", "/hello", h_hello, NULL},
     {"POST", "/echo", h_echo, NULL},
@@ -288,6 +369,10 @@ static const eddy_http_route routes[] = {
     {"GET", "/deferred-unanswered", h_deferred_unanswered, NULL},
     {"GET", "/deferred-hold", h_deferred_hold, NULL},
     {"GET", "/self-closing", h_self_closing, NULL},
+    {"GET", "/messages", h_messages, NULL},
+    {"GET", "/mixed", h_mixed, NULL},
+    {"GET", "/forever-msg", h_forever_msg, NULL},
+    {"GET", "/deferred-hold2", h_deferred_hold2, NULL},
 };
 
 /* ------------------------------------------------------------------ */
@@ -1143,6 +1228,310 @@ static void test_http2_multiplexed_streams(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* message-preserving writes, seen on the wire                         */
+
+/* A minimal HTTP/2 client on a raw socket: what frames the server sends. */
+typedef struct {
+    uint8_t type, flags;
+    uint32_t stream;
+    char *payload;
+    size_t len;
+} h2frame;
+
+typedef struct {
+    int fd;
+    h2frame frames[4096];
+    int nframes;
+} h2conn;
+
+static int tcp_connect(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa;
+    struct timeval tv = {5, 0};
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+static void send_all(int fd, const void *p, size_t n)
+{
+    assert_true(send(fd, p, n, MSG_NOSIGNAL) == (ssize_t)n);
+}
+
+static void h2_send_frame(h2conn *c, uint8_t type, uint8_t flags, uint32_t stream, const void *payload, size_t len)
+{
+    uint8_t hdr[9] = {(uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len, type, flags,
+                      (uint8_t)(stream >> 24), (uint8_t)(stream >> 16), (uint8_t)(stream >> 8), (uint8_t)stream};
+    send_all(c->fd, hdr, 9);
+    if (len > 0)
+        send_all(c->fd, payload, len);
+}
+
+static void h2_open(h2conn *c, uint16_t port)
+{
+    static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    memset(c, 0, sizeof(*c));
+    c->fd = tcp_connect(port);
+    send_all(c->fd, preface, sizeof(preface) - 1);
+    h2_send_frame(c, 4, 0, 0, NULL, 0); /* SETTINGS */
+}
+
+/* GET path on stream id (HPACK: indexed :method GET and :scheme http,
+ * literal :path and :authority). */
+static void h2_get(h2conn *c, uint32_t stream, const char *path)
+{
+    uint8_t block[256];
+    size_t n = 0, plen = strlen(path);
+    block[n++] = 0x82; /* :method GET */
+    block[n++] = 0x86; /* :scheme http */
+    block[n++] = 0x04; /* :path, literal without indexing */
+    block[n++] = (uint8_t)plen;
+    memcpy(block + n, path, plen);
+    n += plen;
+    block[n++] = 0x01; /* :authority */
+    block[n++] = 9;
+    memcpy(block + n, "localhost", 9);
+    n += 9;
+    h2_send_frame(c, 1, 0x4 | 0x1, stream, block, n); /* END_HEADERS | END_STREAM */
+}
+
+static int recv_exact(int fd, void *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = recv(fd, (char *)p + got, n - got, 0);
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* Reads frames until every stream in want[] has ended (END_STREAM or
+ * RST_STREAM) or the connection closes / times out. */
+static void h2_read_until_ended(h2conn *c, const uint32_t *want, int nwant)
+{
+    int ended = 0;
+    while (ended < nwant && c->nframes < 4096) {
+        uint8_t hdr[9];
+        h2frame *f = &c->frames[c->nframes];
+        if (recv_exact(c->fd, hdr, 9) != 0)
+            break;
+        f->len = ((size_t)hdr[0] << 16) | ((size_t)hdr[1] << 8) | hdr[2];
+        f->type = hdr[3];
+        f->flags = hdr[4];
+        f->stream = (((uint32_t)hdr[5] & 0x7f) << 24) | ((uint32_t)hdr[6] << 16) | ((uint32_t)hdr[7] << 8) | hdr[8];
+        f->payload = malloc(f->len + 1);
+        assert_non_null(f->payload);
+        if (f->len > 0 && recv_exact(c->fd, f->payload, f->len) != 0) {
+            free(f->payload);
+            break;
+        }
+        f->payload[f->len] = '\0';
+        c->nframes++;
+        if (f->type == 4 && !(f->flags & 0x1))
+            h2_send_frame(c, 4, 0x1, 0, NULL, 0); /* SETTINGS ACK */
+        if (f->type == 7)
+            break; /* GOAWAY */
+        for (int i = 0; i < nwant; i++)
+            if (f->stream == want[i] && (((f->type == 0 || f->type == 1) && (f->flags & 0x1)) || f->type == 3))
+                ended++;
+    }
+}
+
+static void h2_close(h2conn *c)
+{
+    for (int i = 0; i < c->nframes; i++)
+        free(c->frames[i].payload);
+    close(c->fd);
+}
+
+static void test_messages_go_out_one_per_http2_data_frame(void **state)
+{
+    h2conn c;
+    uint32_t want = 1;
+    int ndata = 0, fin = 0;
+    char expect[32];
+
+    ctx.nchunks = 300;
+    h2_open(&c, port_of(state));
+    h2_get(&c, 1, "/messages");
+    h2_read_until_ended(&c, &want, 1);
+    ctx_join_producer();
+    for (int i = 0; i < c.nframes; i++) {
+        h2frame *f = &c.frames[i];
+        if (f->type != 0 || f->stream != 1)
+            continue;
+        if (f->len == 0) { /* a bare END_STREAM */
+            fin += (f->flags & 0x1) != 0;
+            continue;
+        }
+        if (ndata == 0)
+            snprintf(expect, sizeof(expect), "{\"meta\":1}\n");
+        else
+            snprintf(expect, sizeof(expect), "msg %d\n", ndata - 1);
+        if (strcmp(f->payload, expect) != 0)
+            fail_msg("DATA frame %d holds \"%s\", want \"%s\"", ndata, f->payload, expect);
+        ndata++;
+        fin += (f->flags & 0x1) != 0;
+    }
+    assert_int_equal(ndata, 1 + 300);
+    assert_int_equal(fin, 1);
+    h2_close(&c);
+}
+
+/* Reads an HTTP/1.1 chunked response from a raw socket and returns its
+ * chunks (each NUL-terminated, in *chunks). */
+static int read_http1_chunks(int fd, char ***chunks)
+{
+    eddy_strbuf in = EDDY_STRBUF_INIT;
+    char buf[4096];
+    ssize_t r;
+    const char *p, *end;
+    int n = 0;
+
+    while ((r = recv(fd, buf, sizeof(buf), 0)) > 0) {
+        eddy_strbuf_append(&in, buf, (size_t)r);
+        if (in.len >= 5 && memcmp(in.buf + in.len - 5, "0\r\n\r\n", 5) == 0)
+            break;
+    }
+    p = strstr(eddy_strbuf_cstr(&in), "\r\n\r\n");
+    assert_non_null(p);
+    assert_non_null(strstr(eddy_strbuf_cstr(&in), "transfer-encoding: chunked"));
+    p += 4;
+    end = in.buf + in.len;
+    *chunks = calloc(4096, sizeof(char *));
+    while (p < end) {
+        char *nl;
+        unsigned long size = strtoul(p, &nl, 16);
+        if (size == 0)
+            break;
+        assert_true(nl[0] == '\r' && nl[1] == '\n');
+        (*chunks)[n] = strndup(nl + 2, size);
+        n++;
+        p = nl + 2 + size + 2;
+    }
+    eddy_strbuf_fini(&in);
+    return n;
+}
+
+static void test_messages_go_out_one_per_http1_chunk(void **state)
+{
+    static const char req[] = "GET /messages HTTP/1.1\r\nHost: x\r\n\r\n";
+    int fd = tcp_connect(port_of(state)), n;
+    char **chunks = NULL, expect[32];
+
+    ctx.nchunks = 200;
+    send_all(fd, req, sizeof(req) - 1);
+    n = read_http1_chunks(fd, &chunks);
+    ctx_join_producer();
+    assert_int_equal(n, 1 + 200);
+    assert_string_equal(chunks[0], "{\"meta\":1}\n");
+    for (int i = 1; i < n; i++) {
+        snprintf(expect, sizeof(expect), "msg %d\n", i - 1);
+        assert_string_equal(chunks[i], expect);
+    }
+    for (int i = 0; i < n; i++)
+        free(chunks[i]);
+    free(chunks);
+    close(fd);
+}
+
+static void test_plain_writes_around_messages_keep_order_and_boundaries(void **state)
+{
+    static const char req[] = "GET /mixed HTTP/1.1\r\nHost: x\r\n\r\n";
+    int fd = tcp_connect(port_of(state)), n;
+    char **chunks = NULL;
+    const char *want[] = {"ab", "[M1]", "[M2]", "c", "[M3]", "de"};
+    creq q = {.path = "/mixed", .proto = V2_PRIOR};
+    cresp r;
+
+    send_all(fd, req, sizeof(req) - 1);
+    n = read_http1_chunks(fd, &chunks);
+    ctx_join_producer();
+    /* Plain bytes may go out in one send or several (a send may leave
+     * before the next write); each message is a chunk of its own. */
+    for (int i = 0, w = 0; i < n; i++) {
+        eddy_strbuf plain = EDDY_STRBUF_INIT;
+        if (chunks[i][0] == '[') {
+            assert_string_equal(chunks[i], want[w]);
+            w++;
+        } else {
+            while (i < n && chunks[i][0] != '[')
+                eddy_strbuf_puts(&plain, chunks[i++]);
+            i--;
+            assert_string_equal(eddy_strbuf_cstr(&plain), want[w]);
+            w++;
+        }
+        eddy_strbuf_fini(&plain);
+    }
+    for (int i = 0; i < n; i++)
+        free(chunks[i]);
+    free(chunks);
+    close(fd);
+
+    request(port_of(state), &q, &r); /* the same bytes over HTTP/2 */
+    ctx_join_producer();
+    assert_int_equal(r.status, 200);
+    assert_string_equal(eddy_strbuf_cstr(&r.body), "ab[M1][M2]c[M3]de");
+    cresp_fini(&r);
+}
+
+/* The /close-query order: the stream closed with close_flushed ends on the
+ * wire before a response that is started afterwards on the same connection. */
+static void test_close_flushed_ends_before_a_later_response(void **state)
+{
+    h2conn c;
+    uint32_t want[2] = {1, 3};
+    int end1 = -1, headers3 = -1;
+
+    h2_open(&c, port_of(state));
+    h2_get(&c, 1, "/forever-msg");
+    assert_int_equal(ctx_wait(&ctx.opened, 1), 0);
+    h2_get(&c, 3, "/deferred-hold2");
+    assert_int_equal(ctx_wait(&ctx.opened, 2), 0);
+    assert_int_equal(eddy_http_stream_write_msg(ctx.stream, "last\n", 5), 0);
+    assert_int_equal(eddy_http_stream_close_flushed(ctx.stream), 0);
+    assert_int_equal(eddy_http_stream_respond(held_deferred, 200, NULL, "", 0), 0);
+    h2_read_until_ended(&c, want, 2);
+    for (int i = 0; i < c.nframes; i++) {
+        h2frame *f = &c.frames[i];
+        if (f->stream == 1 && (f->type == 0 || f->type == 1) && (f->flags & 0x1) && end1 < 0)
+            end1 = i;
+        if (f->stream == 3 && f->type == 1 && headers3 < 0)
+            headers3 = i;
+    }
+    if (end1 < 0 || headers3 < 0 || end1 > headers3)
+        for (int i = 0; i < c.nframes; i++)
+            fprintf(stderr, "frame %d: type %d flags %d stream %u len %zu\n", i, c.frames[i].type, c.frames[i].flags,
+                    c.frames[i].stream, c.frames[i].len);
+    assert_true(end1 >= 0);
+    assert_true(headers3 >= 0);
+    assert_true(end1 < headers3);
+    assert_int_equal(ctx.closed, 0);
+    h2_close(&c);
+}
+
+/* close_flushed does not wait for a client that has gone. */
+static void test_close_flushed_after_client_left_returns(void **state)
+{
+    creq q = {.path = "/forever-msg", .proto = V2_PRIOR, .abort_on_data = 1};
+    cresp r;
+
+    request(port_of(state), &q, &r);
+    assert_int_equal(ctx_wait(&ctx.closed, 1), 0);
+    assert_int_equal(eddy_http_stream_write_msg(ctx.stream, "x", 1), EDDY_CLOSED);
+    assert_int_equal(eddy_http_stream_close_flushed(ctx.stream), 0);
+    cresp_fini(&r);
+}
+
+/* ------------------------------------------------------------------ */
 /* shutdown                                                            */
 
 static void test_stop_from_other_thread_ends_run(void **state)
@@ -1392,6 +1781,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_on_close_may_close_the_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_stream_arrives_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http2_multiplexed_streams, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_messages_go_out_one_per_http2_data_frame, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_messages_go_out_one_per_http1_chunk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plain_writes_around_messages_keep_order_and_boundaries, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_close_flushed_ends_before_a_later_response, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_flushed_after_client_left_returns, setup, teardown),
         cmocka_unit_test(test_stop_from_other_thread_ends_run),
         cmocka_unit_test(test_stop_before_run_returns_at_once),
         cmocka_unit_test(test_destroy_without_run),

@@ -1,0 +1,73 @@
+/* plan.h - turning a query (SELECT of CSAS, INSERT INTO ... SELECT, push queries) into a runnable plan.
+ *
+ * The planner checks what ksqlDB checks of a query's shape (key columns in the
+ * projection, PARTITION BY, names) and produces the operator pipeline of a
+ * stateless query:
+ *
+ *   source(topic, partition) -> deserialize key+value -> timestamp
+ *     -> filter + projection (one compiled eddy_exprs) -> [rekey]
+ *     -> serialize key+value -> sink (topic, or a push query's client)
+ *
+ * Aggregations, windows and joins are later steps: the planner refuses them
+ * with EDDY_UNSUPPORTED for now.
+ */
+#ifndef EDDY_ENGINE_PLAN_H
+#define EDDY_ENGINE_PLAN_H
+
+#include "base/error.h"
+#include "engine/expr.h"
+#include "schemas/serde.h"
+#include "sql/ast.h"
+#include "sql/catalog.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Settings the planner reads (from the request and the server config). */
+typedef struct eddy_plan_settings {
+    const char *default_key_format;   /* ksql.persistence.default.format.key */
+    int default_wrap_single;          /* ksql.persistence.wrap.single.values: -1, 0, 1 */
+    const char *output_topic_prefix;  /* ksql.output.topic.name.prefix */
+} eddy_plan_settings;
+
+typedef enum eddy_plan_kind {
+    EDDY_PLAN_CSAS,        /* CREATE STREAM ... AS SELECT */
+    EDDY_PLAN_INSERT,      /* INSERT INTO ... SELECT */
+    EDDY_PLAN_PUSH,        /* SELECT ... EMIT CHANGES (transient) */
+} eddy_plan_kind;
+
+typedef struct eddy_plan {
+    eddy_plan_kind kind;
+    /* Source. */
+    eddy_source *source;          /* a copy of the catalog's source */
+    /* The compiled pipeline is built per task from these (expressions are
+     * re-compiled for each task, so a plan can be shared). */
+    eddy_arena *arena;            /* owns the expressions below */
+    const eddy_expr *where;       /* may be NULL */
+    int nexprs;                   /* output columns, sink schema order (keys first) */
+    const eddy_expr **exprs;
+    bool keyless;                 /* the sink has no key (PARTITION BY NULL, or none in source) */
+    bool rekey;                   /* PARTITION BY changed the key: outputs are repartitioned */
+    /* Sink. */
+    eddy_source *sink;            /* the sink as a catalog source (schema, topic, formats) */
+    int sink_partitions;
+    int sink_replicas;
+    bool sink_exists;             /* INSERT INTO: the sink was already there */
+    char *sink_timestamp_column;  /* TIMESTAMP in the sink's WITH: output ROWTIME from it */
+    int sink_ts_index;            /* its index in the output row, or -1 */
+    /* Push queries. */
+    bool has_limit;
+    int64_t limit;
+} eddy_plan;
+
+/* Plans the query of st (CREATE STREAM AS SELECT, INSERT INTO SELECT, or a
+ * SELECT ... EMIT CHANGES) against catalog.  *out is owned by the caller.
+ * Errors carry ksqlDB's messages. */
+int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy_plan_settings *settings,
+                    eddy_plan **out, eddy_err *err);
+void eddy_plan_destroy(eddy_plan *p);
+
+/* The scope expressions of a plan are typed in: the source's columns. */
+void eddy_plan_scope(const eddy_plan *p, eddy_scope_source *src, eddy_expr_scope *scope);
+
+#endif

@@ -1,0 +1,211 @@
+/* push.c - transient queries for /query-stream and /query: push queries (EMIT CHANGES) and pull queries on streams. */
+#include "engine/engine_internal.h"
+
+#include "engine/entities.h"
+#include "sql/parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void eddy_push_info_fini(eddy_push_info *info) {
+    free(info->query_id);
+    eddy_schema_free(info->columns);
+    memset(info, 0, sizeof *info);
+}
+
+typedef struct push_ctx {
+    eddy_push_rows_fn rows;
+    eddy_push_done_fn done;
+    void *ud;
+} push_ctx;
+
+static int push_rows(void *ud, const eddy_batch *rows) {
+    push_ctx *c = ud;
+    return c->rows(c->ud, rows);
+}
+
+static void push_done(void *ud, eddy_qrun *q, const char *error) {
+    push_ctx *c = ud;
+    (void)q;
+    if (c->done) c->done(c->ud, error);
+}
+
+/* A random positive 63-bit number for transient query ids. */
+static uint64_t random_id(void) {
+    uint64_t x = (uint64_t)eddy_log_now_ms() * 6364136223846793005ULL ^ (uint64_t)(uintptr_t)&x;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x & 0x7fffffffffffffffULL;
+}
+
+static int fail_with(json_t **error, int *status, int http, int code, const char *msg, const char *sql) {
+    *status = http;
+    *error = eddy_entity_statement_error(code, msg, sql, NULL);
+    return EDDY_ANALYSIS;
+}
+
+int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_push_info *info, json_t **error,
+                           int *http_status) {
+    eddy_arena *arena = eddy_arena_new();
+    eddy_list stmts = {0};
+    eddy_err err;
+    eddy_plan *plan = NULL;
+    eddy_qrun *q = NULL;
+    char *sql = NULL;
+    int rc;
+    memset(info, 0, sizeof *info);
+    *error = NULL;
+    *http_status = 200;
+    eddy_err_clear(&err);
+    if (!arena) return fail_with(error, http_status, 500, EDDY_HTTP_ERR_SERVER_ERROR, "out of memory", req->sql);
+
+    /* ${var} substitution, as on /ksql. */
+    eddy_vars *vars = eddy_vars_new();
+    if (vars && json_is_object(req->session_variables)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(req->session_variables, k, v) if (json_is_string(v))
+            eddy_vars_set(vars, k, json_string_value(v));
+    }
+    rc = eddy_vars_substitute(vars, req->sql ? req->sql : "", &sql, &err);
+    eddy_vars_destroy(vars);
+    if (rc) {
+        rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, req->sql);
+        goto done;
+    }
+    if (eddy_parse(sql, arena, &stmts, &err)) {
+        rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, sql);
+        goto done;
+    }
+    if (stmts.n != 1 || ((eddy_stmt *)stmts.items[0])->kind != EDDY_STMT_QUERY) {
+        rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT,
+                       "The query endpoints take exactly one SELECT statement; send other statements to /ksql", sql);
+        goto done;
+    }
+    const eddy_stmt *st = stmts.items[0];
+    bool pull = st->u.query->emit == EDDY_EMIT_NONE;
+
+    /* Plan against the catalog (read under the engine's lock). */
+    eddy_exec x = {0};
+    json_t *props = json_is_object(req->properties) ? req->properties : NULL;
+    x.engine = e;
+    x.props = props;
+    eddy_plan_settings set;
+    eddy_exec_plan_settings(&x, &set);
+    pthread_mutex_lock(&e->mu);
+    rc = eddy_plan_query(e->catalog, st, &set, &plan, &err);
+    pthread_mutex_unlock(&e->mu);
+    if (rc) {
+        rc = fail_with(error, http_status, rc == EDDY_NOMEM ? 500 : 400, EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, sql);
+        goto done;
+    }
+    if (!e->runtime) {
+        rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT,
+                       "Push queries need the stream threads (not available in the test driver)", sql);
+        goto done;
+    }
+
+    char id[256];
+    snprintf(id, sizeof id, "transient_%s_%llu", plan->source->name, (unsigned long long)random_id());
+    info->query_id = strdup(id);
+    info->columns = eddy_schema_copy(plan->sink->schema);
+    info->is_pull = pull;
+    push_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!info->query_id || !info->columns || !ctx) {
+        free(ctx);
+        rc = fail_with(error, http_status, 500, EDDY_HTTP_ERR_SERVER_ERROR, "out of memory", sql);
+        goto done;
+    }
+    ctx->rows = req->rows;
+    ctx->done = req->done;
+    ctx->ud = req->ud;
+
+    const char *reset = NULL;
+    json_t *r = props ? json_object_get(props, "ksql.streams.auto.offset.reset") : NULL;
+    if (!r && props) r = json_object_get(props, "auto.offset.reset");
+    reset = json_is_string(r) ? json_string_value(r) : eddy_config_get(e->config, "ksql.streams.auto.offset.reset");
+    eddy_qrun_opts o = {0};
+    o.query_id = id;
+    o.from_earliest = pull || (reset && strcasecmp(reset, "earliest") == 0);
+    o.until_end = pull;
+    o.rows = push_rows;
+    o.rows_ud = ctx;
+    o.on_error = eddy_engine_processing_log;
+    o.error_ud = e;
+    rc = eddy_qrun_new(e->log, plan, &o, &q, &err);
+    plan = NULL;
+    if (rc) {
+        free(ctx);
+        rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, sql);
+        goto done;
+    }
+    /* The context lives as long as the query: freed by eddy_engine_push_close. */
+    pthread_mutex_lock(&e->mu);
+    push_ctx **v = realloc(e->push_ctx, (size_t)(e->npush + 1) * sizeof *v);
+    char **ids = realloc(e->push_ids, (size_t)(e->npush + 1) * sizeof *ids);
+    if (v) e->push_ctx = (void **)v;
+    if (ids) e->push_ids = ids;
+    if (v && ids && (ids[e->npush] = strdup(id))) {
+        e->push_ctx[e->npush++] = ctx;
+        ctx = NULL;
+    }
+    pthread_mutex_unlock(&e->mu);
+    if (ctx) {
+        free(ctx);
+        eddy_qrun_destroy(q);
+        rc = fail_with(error, http_status, 500, EDDY_HTTP_ERR_SERVER_ERROR, "out of memory", sql);
+        goto done;
+    }
+    rc = eddy_runtime_start(e->runtime, q, push_done, e->push_ctx[e->npush - 1], &err);
+    if (rc) {
+        eddy_engine_push_close(e, id); /* unregisters and frees the context */
+        rc = fail_with(error, http_status, 500, EDDY_HTTP_ERR_SERVER_ERROR, err.msg, sql);
+    }
+done:
+    if (rc) eddy_push_info_fini(info);
+    eddy_plan_destroy(plan);
+    free(sql);
+    eddy_arena_destroy(arena);
+    return rc;
+}
+
+bool eddy_engine_push_exists(eddy_engine *e, const char *query_id) {
+    for (int i = 0; i < e->npush; i++)
+        if (strcasecmp(e->push_ids[i], query_id) == 0) return true;
+    return false;
+}
+
+bool eddy_engine_push_terminate(eddy_engine *e, const char *query_id) {
+    push_ctx *ctx = NULL;
+    /* The caller holds e->mu (TERMINATE runs as a statement). */
+    for (int i = 0; i < e->npush; i++)
+        if (strcasecmp(e->push_ids[i], query_id) == 0) ctx = e->push_ctx[i];
+    if (!ctx) return false;
+    if (ctx->done) ctx->done(ctx->ud, NULL); /* the REST side ends the response and closes the query */
+    return true;
+}
+
+int eddy_engine_push_close(eddy_engine *e, const char *query_id) {
+    void *ctx = NULL;
+    pthread_mutex_lock(&e->mu);
+    for (int i = 0; i < e->npush; i++) {
+        if (strcmp(e->push_ids[i], query_id) == 0) {
+            ctx = e->push_ctx[i];
+            free(e->push_ids[i]);
+            memmove(e->push_ids + i, e->push_ids + i + 1, (size_t)(e->npush - i - 1) * sizeof *e->push_ids);
+            memmove(e->push_ctx + i, e->push_ctx + i + 1, (size_t)(e->npush - i - 1) * sizeof *e->push_ctx);
+            e->npush--;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    if (!ctx) return EDDY_NOTFOUND;
+    /* Stopping waits until no stream thread is inside the query, so the
+     * callbacks are done with ctx afterwards. */
+    eddy_runtime_stop(e->runtime, query_id);
+    free(ctx);
+    return 0;
+}
