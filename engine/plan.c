@@ -14,6 +14,7 @@
 void eddy_plan_destroy(eddy_plan *p) {
     if (!p) return;
     eddy_source_free(p->source);
+    free(p->source_alias);
     eddy_source_free(p->sink);
     free(p->sink_timestamp_column);
     free(p->exprs);
@@ -25,7 +26,7 @@ void eddy_plan_scope(const eddy_plan *p, eddy_scope_source *src, eddy_expr_scope
     memset(src, 0, sizeof *src);
     memset(scope, 0, sizeof *scope);
     src->name = p->source->name;
-    src->alias = NULL;
+    src->alias = p->source_alias;
     src->schema = p->source->schema;
     src->first_col = 0;
     scope->nsources = 1;
@@ -88,6 +89,7 @@ typedef struct item {
     char *name;
     eddy_type *type;
     bool is_key;
+    int key_order; /* keys: position in the sink's key (PARTITION BY order, or the source's) */
 } item;
 
 static void items_free(item *v, int n) {
@@ -147,6 +149,7 @@ static int expand_star(eddy_plan *p, const eddy_query *q, const eddy_expr_scope 
             memset(it, 0, sizeof *it);
             it->expr = e;
             if ((rc = eddy_expr_typeof(scope, e, "PARTITION BY", &it->type, err))) return rc;
+            it->key_order = k;
             if (e->kind == EDDY_EX_COLUMN || e->kind == EDDY_EX_DEREF) it->name = eddy_expr_default_name(e, 0);
             else it->name = eddy_expr_default_name(e, (*gen)++);
             if (!it->name) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
@@ -241,9 +244,14 @@ static int pick_source_keys(const eddy_plan *p, const char *sink, item *v, int n
             if (nmissing < 64) missing[nmissing++] = s->cols[c].name;
         } else {
             v[found].is_key = true;
+            v[found].key_order = c;
         }
     }
     if (nmissing) {
+        /* ksqlDB names every key column, not only the missing ones. */
+        nmissing = 0;
+        for (int c = 0; c < s->ncols && nmissing < 64; c++)
+            if (s->cols[c].ns == EDDY_COL_KEY) missing[nmissing++] = s->cols[c].name;
         eddy_strbuf sb = EDDY_STRBUF_INIT;
         eddy_strbuf_printf(&sb, "The query used to build `%s` must include the key column%s ", sink,
                            nmissing > 1 ? "s" : "");
@@ -318,9 +326,25 @@ static int pick_partition_keys(eddy_plan *p, const eddy_query *q, const char *si
             nmissing++;
         } else {
             v[found].is_key = true;
+            v[found].key_order = k;
         }
     }
     if (nmissing) {
+        /* ksqlDB names every partitioning expression, not only the missing ones. */
+        eddy_strbuf_reset(&missing);
+        eddy_strbuf_reset(&example);
+        for (int k = 0; k < pb->n; k++) {
+            eddy_strbuf tmp = EDDY_STRBUF_INIT;
+            format_qualified(pb->items[k], p->source->name, &tmp);
+            if (k) {
+                eddy_strbuf_puts(&missing, k == pb->n - 1 ? " and " : ", ");
+                eddy_strbuf_puts(&example, ", ");
+            }
+            eddy_strbuf_puts(&missing, eddy_strbuf_cstr(&tmp));
+            eddy_strbuf_puts(&example, eddy_strbuf_cstr(&tmp));
+            eddy_strbuf_fini(&tmp);
+        }
+        nmissing = pb->n;
         rc = eddy_err_set(err, EDDY_ANALYSIS,
                           "The query used to build `%s` must include the partitioning expression%s %s in its "
                           "projection (eg, SELECT %s...).",
@@ -341,6 +365,22 @@ fail:
     eddy_strbuf_fini(&missing);
     eddy_strbuf_fini(&example);
     return rc;
+}
+
+/* Puts the key items first, in key order, then the others as they were. */
+static void order_items(item *v, int n) {
+    item *tmp = malloc((size_t)(n > 0 ? n : 1) * sizeof *tmp);
+    int m = 0;
+    if (!tmp) return;
+    for (int k = 0; k < n; k++)
+        for (int i = 0; i < n; i++)
+            if (v[i].is_key && v[i].key_order == k) tmp[m++] = v[i];
+    for (int i = 0; i < n; i++)
+        if (v[i].is_key && (v[i].key_order < 0 || v[i].key_order >= n)) tmp[m++] = v[i];
+    for (int i = 0; i < n; i++)
+        if (!v[i].is_key) tmp[m++] = v[i];
+    if (m == n) memcpy(v, tmp, (size_t)n * sizeof *v);
+    free(tmp);
 }
 
 /* ---- WITH of the sink -------------------------------------------------------- */
@@ -397,7 +437,9 @@ static int build_sink(eddy_plan *p, const eddy_stmt *st, const eddy_plan_setting
                 free(ts);
                 return rc;
             }
-            if (eddy_analyze_is_reserved_column(v[i].name))
+            bool pseudo_key = v[i].is_key && v[i].expr->kind == EDDY_EX_COLUMN &&
+                              strcmp(v[i].expr->v.column.name, v[i].name) == 0;
+            if (!pseudo_key && eddy_analyze_is_reserved_column(v[i].name))
                 return eddy_err_set(err, EDDY_ANALYSIS,
                                     "'%s' is a reserved column name. You cannot use it as an alias for a column.",
                                     v[i].name);
@@ -406,6 +448,9 @@ static int build_sink(eddy_plan *p, const eddy_stmt *st, const eddy_plan_setting
                 return eddy_err_set(err, rc, "out of memory");
         }
     }
+
+    if (k->schema->ncols == eddy_schema_nkeys(k->schema))
+        return eddy_err_set(err, EDDY_ANALYSIS, "The projection contains no value columns.");
 
     /* Topic. */
     const char *topic = prop_str(props, "KAFKA_TOPIC");
@@ -437,7 +482,8 @@ static int build_sink(eddy_plan *p, const eddy_stmt *st, const eddy_plan_setting
     if (!has_keys) kfmt = "NONE";
     else if (!kfmt) {
         kfmt = src->key_fmt.format;
-        if (!kfmt || strcasecmp(kfmt, "NONE") == 0) kfmt = set->default_key_format ? set->default_key_format : "KAFKA";
+        if (!kfmt || strcasecmp(kfmt, "NONE") == 0) kfmt = src->declared_key_format;
+        if (!kfmt) kfmt = set->default_key_format ? set->default_key_format : "KAFKA";
     }
     if (!vfmt) vfmt = src->value_fmt.format;
     const eddy_format_info *kinfo = eddy_format_find(kfmt), *vinfo = eddy_format_find(vfmt);
@@ -490,6 +536,19 @@ static int build_sink(eddy_plan *p, const eddy_stmt *st, const eddy_plan_setting
     return 0;
 }
 
+/* Implicit numeric casts INSERT INTO allows: INT -> BIGINT, DECIMAL, DOUBLE;
+ * BIGINT -> DECIMAL, DOUBLE; DECIMAL -> DECIMAL, DOUBLE (a value that does
+ * not fit becomes NULL and is logged, as a failing CAST does). */
+static bool widens(const eddy_type *from, const eddy_type *to) {
+    eddy_type_kind f = from->ty_kind, t = to->ty_kind;
+    switch (f) {
+    case EDDY_TYPE_INT: return t == EDDY_TYPE_BIGINT || t == EDDY_TYPE_DOUBLE || t == EDDY_TYPE_DECIMAL;
+    case EDDY_TYPE_BIGINT: return t == EDDY_TYPE_DOUBLE || t == EDDY_TYPE_DECIMAL;
+    case EDDY_TYPE_DECIMAL: return t == EDDY_TYPE_DOUBLE || t == EDDY_TYPE_DECIMAL;
+    default: return false;
+    }
+}
+
 /* INSERT INTO: the result must have the sink's schema. */
 static int check_insert_sink(eddy_plan *p, const eddy_source *target, item *v, int n, eddy_err *err) {
     eddy_schema *res = eddy_schema_new();
@@ -503,7 +562,22 @@ static int check_insert_sink(eddy_plan *p, const eddy_source *target, item *v, i
     bool same = res->ncols == target->schema->ncols;
     for (int i = 0; same && i < res->ncols; i++) {
         const eddy_column *a = &res->cols[i], *b = &target->schema->cols[i];
-        same = strcmp(a->name, b->name) == 0 && eddy_type_equal(a->type, b->type) && a->ns == b->ns;
+        same = strcmp(a->name, b->name) == 0 && a->ns == b->ns &&
+               (eddy_type_equal(a->type, b->type) || widens(a->type, b->type));
+    }
+    /* Numeric results narrower than the sink's columns are cast, as ksqlDB
+     * does implicitly. */
+    for (int i = 0; same && i < n; i++) {
+        int c = eddy_schema_find(target->schema, v[i].name);
+        if (c < 0 || eddy_type_equal(v[i].type, target->schema->cols[c].type)) continue;
+        eddy_expr *cast = eddy_ast_expr(p->arena, EDDY_EX_CAST, v[i].expr->pos);
+        if (!cast) {
+            eddy_schema_free(res);
+            return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+        }
+        cast->v.cast.arg = (eddy_expr *)v[i].expr;
+        cast->v.cast.type = eddy_ast_keep_type(p->arena, eddy_type_ref(target->schema->cols[c].type));
+        v[i].expr = cast;
     }
     if (!same) {
         eddy_strbuf r = EDDY_STRBUF_INIT, s = EDDY_STRBUF_INIT;
@@ -616,10 +690,13 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
         goto fail;
     }
 
+    if (q->from.alias && !(p->source_alias = strdup(q->from.alias))) {
+        rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");
+        goto fail;
+    }
     eddy_scope_source ss;
     eddy_expr_scope scope;
     eddy_plan_scope(p, &ss, &scope);
-    ss.alias = q->from.alias;
     if (q->where) {
         eddy_type *wt = NULL;
         if ((rc = eddy_expr_typeof(&scope, q->where, "WHERE", &wt, err))) goto fail;
@@ -634,6 +711,25 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
     p->where = q->where;
     if ((rc = expand_items(p, q, &scope, &v, &n, err))) goto fail;
 
+    /* ksqlDB checks the sink's TIMESTAMP column before the keys. */
+    if (p->kind == EDDY_PLAN_CSAS) {
+        const char *ts = prop_str(&st->u.create.props, "TIMESTAMP");
+        if (ts) {
+            char name[256];
+            bool found = false;
+            snprintf(name, sizeof name, "%s", ts);
+            for (char *c = name; *c; c++) *c = (char)toupper((unsigned char)*c);
+            for (int i = 0; i < n; i++)
+                if (strcmp(v[i].name, name) == 0) found = true;
+            if (!found) {
+                rc = eddy_err_set(err, EDDY_ANALYSIS,
+                                  "The TIMESTAMP column set in the WITH clause does not exist in the schema: '%s'",
+                                  name);
+                goto fail;
+            }
+        }
+    }
+
     /* Keys. */
     if (p->kind == EDDY_PLAN_PUSH) {
         /* Push queries keep the projection as it is; there is no sink key. */
@@ -642,6 +738,8 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
     } else if ((rc = pick_source_keys(p, sink_name, v, n, err))) {
         goto fail;
     }
+
+    if (p->kind != EDDY_PLAN_PUSH) order_items(v, n);
 
     /* Sink. */
     if (p->kind == EDDY_PLAN_CSAS) {

@@ -40,6 +40,7 @@ typedef struct eddy_plan {
     eddy_plan_kind kind;
     /* Source. */
     eddy_source *source;          /* a copy of the catalog's source */
+    char *source_alias;           /* FROM source [AS] alias, or NULL */
     /* The compiled pipeline is built per task from these (expressions are
      * re-compiled for each task, so a plan can be shared). */
     eddy_arena *arena;            /* owns the expressions below */

@@ -235,6 +235,7 @@ static int decode_records(task *t, eddy_err *err) {
         if (!row) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
         row->offset = r->offset;
         row->partition = t->partition;
+        if (!r->key) row->flags |= EDDY_ROW_NULL_KEY;
         eddy_err_clear(&rerr);
         int rc = eddy_serde_decode(q->src_key, r->key, r->key_len, row->cols, b->arena, &rerr);
         if (!rc) {
@@ -329,16 +330,28 @@ static int commit_outputs(task *t, int64_t next, eddy_err *err) {
             continue;
         }
         if (row->flags & EDDY_ROW_NULL_VALUE) vnull = true;
+        if ((row->flags & EDDY_ROW_NULL_KEY) && !p->rekey) knull = true;
         eddy_log_record rec = {0};
         rec.timestamp = row->ts;
         if (p->sink_ts_index >= 0) {
+            /* The sink's TIMESTAMP column: a row whose time cannot be read
+             * is logged and dropped, as ksqlDB's timestamp extractor does. */
             const eddy_value *tv = &row->cols[p->sink_ts_index];
-            if (tv->v_kind == EDDY_V_BIGINT || tv->v_kind == EDDY_V_TIMESTAMP) rec.timestamp = tv->u.i;
-            else if (tv->v_kind == EDDY_V_STRING && p->sink->timestamp_format) {
-                int64_t ms;
-                if (eddy_datetime_parse(p->sink->timestamp_format, tv->u.s, tv->v_len, "UTC", &ms, &rerr) == 0)
-                    rec.timestamp = ms;
+            int64_t ms = -1;
+            bool ok = false;
+            if (tv->v_kind == EDDY_V_BIGINT || tv->v_kind == EDDY_V_TIMESTAMP) {
+                ms = tv->u.i;
+                ok = ms >= 0;
+            } else if (tv->v_kind == EDDY_V_STRING && p->sink->timestamp_format) {
+                ok = eddy_datetime_parse(p->sink->timestamp_format, tv->u.s, tv->v_len, "UTC", &ms, &rerr) == 0 && ms >= 0;
             }
+            if (!ok) {
+                eddy_log_record r = {0};
+                r.offset = row->offset;
+                report(t, "timestamp", "Could not extract the output timestamp from the TIMESTAMP column", &r);
+                continue;
+            }
+            rec.timestamp = ms;
         }
         rec.key = knull ? NULL : (t->kbuf.buf ? t->kbuf.buf : "");
         rec.key_len = knull ? 0 : t->kbuf.len;

@@ -131,9 +131,10 @@ int eddy_serde_encode(const eddy_serde *s, const eddy_value *cols, eddy_strbuf *
         *is_null = true;
         return 0;
     }
-    if (s->is_key) {
+    if (s->is_key && !(s->fmt == SERDE_FMT_JSON && s->ncols > 1)) {
         /* A key whose columns are all NULL is a null key (ksqlDB keeps a null
-         * key null, whatever the key format). */
+         * key null), except a JSON key of several columns, which ksqlDB
+         * writes as an object of nulls. */
         int i = 0;
         while (i < s->ncols && cols[i].v_kind == EDDY_V_NULL) i++;
         if (i == s->ncols) {

@@ -106,6 +106,9 @@ typedef struct eddy_row {
 /* The record had a null value (a tombstone): its value columns are NULL and
  * a stream passes it on as a record with a null value. */
 #define EDDY_ROW_NULL_VALUE 1u
+/* The record had a null key: unless the query changes the key, the output
+ * record's key is null too (even for a key of several columns). */
+#define EDDY_ROW_NULL_KEY 2u
 
 typedef struct eddy_batch {
     eddy_arena *arena;   /* owns everything the rows point to */

@@ -563,7 +563,12 @@ static int analyze_source_common(const eddy_analyze_ctx *ctx, const eddy_stmt *s
     if (eddy_schema_nkeys(src->schema) == 0 && !eddy_format_find(kfmt)) {
         return eddy_err_set(err, EDDY_ANALYSIS, "Unknown format: %s", kfmt);
     }
-    if (eddy_schema_nkeys(src->schema) == 0) kfmt = "NONE";
+    if (eddy_schema_nkeys(src->schema) == 0) {
+        const eddy_format_info *declared = eddy_format_find(kfmt);
+        if ((fmt || prop_find(props, "KEY_FORMAT")) && declared && strcmp(declared->name, "NONE") != 0)
+            src->declared_key_format = strdup(declared->name);
+        kfmt = "NONE";
+    }
     if ((rc = analyze_format_side(props, true, kfmt, &src->key_fmt, &kinfo, tmp, err))) return rc;
     if ((rc = analyze_format_side(props, false, vfmt, &src->value_fmt, &vinfo, tmp, err))) return rc;
 

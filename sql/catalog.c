@@ -52,6 +52,7 @@ void eddy_source_free(eddy_source *s) {
     free(s->topic);
     eddy_format_spec_fini(&s->key_fmt);
     eddy_format_spec_fini(&s->value_fmt);
+    free(s->declared_key_format);
     free(s->timestamp_column);
     free(s->timestamp_format);
     free(s->statement);
@@ -87,7 +88,7 @@ eddy_source *eddy_source_copy(const eddy_source *s) {
     eddy_source *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     *c = *s;
-    c->name = c->topic = c->timestamp_column = c->timestamp_format = c->statement = NULL;
+    c->name = c->topic = c->timestamp_column = c->timestamp_format = c->statement = c->declared_key_format = NULL;
     c->schema = NULL;
     memset(&c->key_fmt, 0, sizeof c->key_fmt);
     memset(&c->value_fmt, 0, sizeof c->value_fmt);
@@ -98,7 +99,9 @@ eddy_source *eddy_source_copy(const eddy_source *s) {
     bad |= copy_format(&s->key_fmt, &c->key_fmt) | copy_format(&s->value_fmt, &c->value_fmt);
     c->timestamp_column = dup_or_null(s->timestamp_column);
     c->timestamp_format = dup_or_null(s->timestamp_format);
-    bad |= (s->timestamp_column && !c->timestamp_column) || (s->timestamp_format && !c->timestamp_format);
+    c->declared_key_format = dup_or_null(s->declared_key_format);
+    bad |= (s->timestamp_column && !c->timestamp_column) || (s->timestamp_format && !c->timestamp_format) ||
+           (s->declared_key_format && !c->declared_key_format);
     bad |= copy_strv(s->nwrite_queries, s->write_queries, &c->write_queries);
     c->nwrite_queries = c->write_queries ? s->nwrite_queries : 0;
     bad |= copy_strv(s->nread_queries, s->read_queries, &c->read_queries);

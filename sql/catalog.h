@@ -37,6 +37,9 @@ typedef struct eddy_source {
     char *topic;
     eddy_format_spec key_fmt;
     eddy_format_spec value_fmt;
+    char *declared_key_format; /* the key format the WITH clause named for a source without
+                                  key columns (its key_fmt is NONE); queries that give it a
+                                  key (PARTITION BY) use it.  NULL when none was named. */
     char *timestamp_column;    /* TIMESTAMP property, NULL = ROWTIME */
     char *timestamp_format;    /* TIMESTAMP_FORMAT, NULL when none */
     eddy_window_type window_type;
