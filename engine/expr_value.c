@@ -276,56 +276,7 @@ int eddy_decimal_arith(int op, eddy_int128 a, int sa, eddy_int128 b, int sb, int
 
 /* ---- Java text ----------------------------------------------------------- */
 
-void eddy_java_double(double d, eddy_strbuf *out) {
-    if (isnan(d)) {
-        eddy_strbuf_puts(out, "NaN");
-        return;
-    }
-    if (isinf(d)) {
-        eddy_strbuf_puts(out, d < 0 ? "-Infinity" : "Infinity");
-        return;
-    }
-    if (d == 0) {
-        eddy_strbuf_puts(out, signbit(d) ? "-0.0" : "0.0");
-        return;
-    }
-    char buf[40];
-    int prec;
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
-        if (strtod(buf, NULL) == d) break;
-    }
-    /* buf: [-]D[.DDD]e[+-]XX */
-    char digits[24];
-    int nd = 0, exp10;
-    const char *s = buf;
-    bool neg = *s == '-';
-    if (neg) s++;
-    for (; *s && *s != 'e'; s++)
-        if (isdigit((unsigned char)*s)) digits[nd++] = *s;
-    exp10 = atoi(s + 1);
-    while (nd > 1 && digits[nd - 1] == '0') nd--;
-    if (neg) eddy_strbuf_putc(out, '-');
-    double ad = fabs(d);
-    if (ad >= 1e-3 && ad < 1e7) {
-        if (exp10 >= 0) {
-            for (int i = 0; i <= exp10; i++) eddy_strbuf_putc(out, i < nd ? digits[i] : '0');
-            eddy_strbuf_putc(out, '.');
-            if (nd > exp10 + 1) eddy_strbuf_append(out, digits + exp10 + 1, (size_t)(nd - exp10 - 1));
-            else eddy_strbuf_putc(out, '0');
-        } else {
-            eddy_strbuf_puts(out, "0.");
-            for (int i = 0; i < -exp10 - 1; i++) eddy_strbuf_putc(out, '0');
-            eddy_strbuf_append(out, digits, (size_t)nd);
-        }
-    } else {
-        eddy_strbuf_putc(out, digits[0]);
-        eddy_strbuf_putc(out, '.');
-        if (nd > 1) eddy_strbuf_append(out, digits + 1, (size_t)(nd - 1));
-        else eddy_strbuf_putc(out, '0');
-        eddy_strbuf_printf(out, "E%d", exp10);
-    }
-}
+void eddy_java_double(double d, eddy_strbuf *out) { eddy_java_double_text(d, out); }
 
 /* ---- dates and times ---------------------------------------------------- */
 

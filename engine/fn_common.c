@@ -526,43 +526,7 @@ int fn_double_digits(double d, char digits[32], int *exp10) {
     return n;
 }
 
-void fn_java_double(eddy_strbuf *out, double d) {
-    if (isnan(d)) {
-        eddy_strbuf_puts(out, "NaN");
-        return;
-    }
-    if (isinf(d)) {
-        eddy_strbuf_puts(out, d < 0 ? "-Infinity" : "Infinity");
-        return;
-    }
-    if (d == 0) {
-        eddy_strbuf_puts(out, signbit(d) ? "-0.0" : "0.0");
-        return;
-    }
-    char digits[32];
-    int e;
-    int n = fn_double_digits(d, digits, &e);
-    if (d < 0) eddy_strbuf_putc(out, '-');
-    double a = fabs(d);
-    if (a >= 1e-3 && a < 1e7) {
-        if (e > 0) {
-            for (int i = 0; i < e; i++) eddy_strbuf_putc(out, i < n ? digits[i] : '0');
-            eddy_strbuf_putc(out, '.');
-            if (n > e) eddy_strbuf_append(out, digits + e, (size_t)(n - e));
-            else eddy_strbuf_putc(out, '0');
-        } else {
-            eddy_strbuf_puts(out, "0.");
-            for (int i = 0; i < -e; i++) eddy_strbuf_putc(out, '0');
-            eddy_strbuf_append(out, digits, (size_t)n);
-        }
-    } else {
-        eddy_strbuf_putc(out, digits[0]);
-        eddy_strbuf_putc(out, '.');
-        if (n > 1) eddy_strbuf_append(out, digits + 1, (size_t)(n - 1));
-        else eddy_strbuf_putc(out, '0');
-        eddy_strbuf_printf(out, "E%d", e - 1);
-    }
-}
+void fn_java_double(eddy_strbuf *out, double d) { eddy_java_double_text(d, out); }
 
 eddy_int128 fn_pow10(int n) {
     eddy_int128 p = 1;

@@ -922,3 +922,17 @@ int serde_parse_timestamp(const char *s, size_t n, int64_t *ms) {
     *ms = days * SERDE_DAY_MS + tod - off;
     return 0;
 }
+
+/* ---- shared text of numbers (schemas/value.h) ----------------------------- */
+
+void eddy_java_double_text(double d, eddy_strbuf *out) {
+    char buf[40];
+    size_t n = serde_double_text(d, buf);
+    eddy_strbuf_append(out, buf, n);
+}
+
+void eddy_decimal_plain_text(eddy_int128 unscaled, int scale, eddy_strbuf *out) {
+    char buf[96];
+    size_t n = serde_decimal_text(unscaled, scale, buf);
+    eddy_strbuf_append(out, buf, n);
+}

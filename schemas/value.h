@@ -88,6 +88,13 @@ uint64_t eddy_value_hash(const eddy_value *v);
 /* The eddy_vkind that holds values of SQL type t. */
 eddy_vkind eddy_vkind_of(const eddy_type *t);
 
+/* Java's Double.toString(d): "1.0", "0.001", "1.0E7", "1.0E-4", "NaN",
+ * "-Infinity" - how ksqlDB prints doubles everywhere (records, REST rows,
+ * CAST to STRING).  Implemented with the serdes (schemas/serde.c). */
+void eddy_java_double_text(double d, eddy_strbuf *out);
+/* A DECIMAL as java.math.BigDecimal.toPlainString(): keeps the scale ("1.50"). */
+void eddy_decimal_plain_text(eddy_int128 unscaled, int scale, eddy_strbuf *out);
+
 /* Debug / test text: SQL-ish ("NULL", "1", "'a'", "[1, 2]", "{A=1}"). */
 void eddy_value_format(const eddy_value *v, eddy_strbuf *out);
 

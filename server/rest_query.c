@@ -138,48 +138,7 @@ void eddy_rest_put_string(eddy_strbuf *out, const char *s, size_t len) {
     eddy_strbuf_putc(out, '"');
 }
 
-void eddy_rest_put_java_double(eddy_strbuf *out, double d) {
-    char buf[40], digits[24];
-    int prec, exp, nd = 0;
-    if (d == 0) {
-        eddy_strbuf_puts(out, signbit(d) ? "-0.0" : "0.0");
-        return;
-    }
-    /* the shortest digits that read back as d */
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
-        if (strtod(buf, NULL) == d) break;
-    }
-    const char *p = buf;
-    if (*p == '-') {
-        eddy_strbuf_putc(out, '-');
-        p++;
-    }
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9' && nd < (int)sizeof digits - 1) digits[nd++] = *p;
-    exp = *p == 'e' ? atoi(p + 1) : 0;
-    while (nd > 1 && digits[nd - 1] == '0') nd--;
-    digits[nd] = 0;
-    double a = fabs(d);
-    if (a >= 1e-3 && a < 1e7) {
-        if (exp >= 0) {
-            for (int i = 0; i <= exp; i++) eddy_strbuf_putc(out, i < nd ? digits[i] : '0');
-            eddy_strbuf_putc(out, '.');
-            if (nd > exp + 1) eddy_strbuf_append(out, digits + exp + 1, (size_t)(nd - exp - 1));
-            else eddy_strbuf_putc(out, '0');
-        } else {
-            eddy_strbuf_puts(out, "0.");
-            for (int i = 0; i < -exp - 1; i++) eddy_strbuf_putc(out, '0');
-            eddy_strbuf_append(out, digits, (size_t)nd);
-        }
-    } else {
-        eddy_strbuf_putc(out, digits[0]);
-        eddy_strbuf_putc(out, '.');
-        if (nd > 1) eddy_strbuf_append(out, digits + 1, (size_t)(nd - 1));
-        else eddy_strbuf_putc(out, '0');
-        eddy_strbuf_printf(out, "E%d", exp);
-    }
-}
+void eddy_rest_put_java_double(eddy_strbuf *out, double d) { eddy_java_double_text(d, out); }
 
 /* BigDecimal.toPlainString of unscaled * 10^-scale. */
 static void put_decimal(eddy_strbuf *out, eddy_int128 unscaled, int scale) {

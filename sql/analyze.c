@@ -701,6 +701,18 @@ int eddy_analyze_create_source(const eddy_analyze_ctx *ctx, const eddy_stmt *st,
         }
     }
     if ((rc = analyze_source_common(ctx, st, src, topic, tmp, err))) goto fail;
+    if (src->schema->ncols > 0 && src->schema->ncols == eddy_schema_nkeys(src->schema)) {
+        /* Key columns only, with a registry value format: ksqlDB infers the
+         * value columns from the schema registry, which eddy cannot do yet. */
+        const eddy_format_info *vf = eddy_format_find(src->value_fmt.format);
+        if (vf && vf->uses_registry) {
+            rc = eddy_err_set(err, EDDY_UNSUPPORTED,
+                              "Inferring value columns from the schema registry (%s format with no value columns) is "
+                              "not supported yet by eddy: declare the columns.",
+                              vf->name);
+            goto fail;
+        }
+    }
     if (src->schema->ncols == 0) {
         const eddy_format_info *vf = eddy_format_find(src->value_fmt.format);
         if (vf && vf->uses_registry)
