@@ -349,6 +349,8 @@ void eddy_engine_close(eddy_engine *e) {
     }
     free(e->push_ids);
     free(e->push_ctx);
+    for (int i = 0; i < e->npushq; i++) eddy_qrun_destroy(e->pushq[i]);
+    free(e->pushq);
     for (int i = 0; i < e->ndriver; i++) eddy_qrun_destroy(e->driver[i]);
     free(e->driver);
     free(e->processing_log_topic);

@@ -61,7 +61,8 @@ int eddy_engine_ksql(eddy_engine *e, const eddy_ksql_request *req, json_t **resp
 
 /* ---- push and pull queries on /query-stream and /query -------------------- */
 
-/* Rows of a running push query, delivered on a stream thread: the values of
+/* Rows of a running push query, delivered on a stream thread (in
+ * deterministic mode: inside eddy_engine_push_run_until_idle): the values of
  * the query's columns.  Return non-zero to stop the query (client gone). */
 typedef int (*eddy_push_rows_fn)(void *ud, const eddy_batch *rows);
 /* The query ended: its LIMIT was reached, it read to the end (a pull query
@@ -94,6 +95,13 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
 /* Stops and frees a push query (any thread but the query's own callbacks).
  * Returns 0 or EDDY_NOTFOUND. */
 int eddy_engine_push_close(eddy_engine *e, const char *query_id);
+/* Deterministic mode (no stream threads): push_start only creates the
+ * query; this steps it on the caller's thread until it ended (LIMIT reached,
+ * read to the end, failed) or has no input left, delivering rows and the
+ * done callback (once, when it ends) synchronously.  Returns 0, the error
+ * that stopped the query (message in err; done got it too), or
+ * EDDY_NOTFOUND. */
+int eddy_engine_push_run_until_idle(eddy_engine *e, const char *query_id, eddy_err *err);
 void eddy_push_info_fini(eddy_push_info *info);
 
 /* ---- inserting rows (/inserts-stream) -------------------------------------- */

@@ -38,6 +38,8 @@ struct eddy_engine {
     int npush;                 /* running push queries (ids and callback contexts) */
     char **push_ids;
     void **push_ctx;
+    int npushq;                /* deterministic mode: push queries stepped by eddy_engine_push_run_until_idle */
+    eddy_qrun **pushq;
 };
 
 /* Starts a persistent query (runtime or driver list).  Takes q. */

@@ -19,6 +19,7 @@ typedef struct push_ctx {
     eddy_push_rows_fn rows;
     eddy_push_done_fn done;
     void *ud;
+    bool ended;  /* deterministic mode: done was called */
 } push_ctx;
 
 static int push_rows(void *ud, const eddy_batch *rows) {
@@ -102,7 +103,7 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
         rc = fail_with(error, http_status, rc == EDDY_NOMEM ? 500 : 400, EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, sql);
         goto done;
     }
-    if (!e->runtime) {
+    if (!e->runtime && !e->opts.deterministic) {
         rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT,
                        "Push queries need the stream threads (not available in the test driver)", sql);
         goto done;
@@ -159,6 +160,23 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
         rc = fail_with(error, http_status, 500, EDDY_HTTP_ERR_SERVER_ERROR, "out of memory", sql);
         goto done;
     }
+    if (!e->runtime) {
+        /* Deterministic mode: the caller steps it (eddy_engine_push_run_until_idle). */
+        pthread_mutex_lock(&e->mu);
+        eddy_qrun **pq = realloc(e->pushq, (size_t)(e->npushq + 1) * sizeof *pq);
+        if (pq) {
+            e->pushq = pq;
+            pq[e->npushq++] = q;
+            q = NULL;
+        }
+        pthread_mutex_unlock(&e->mu);
+        if (q) {
+            eddy_qrun_destroy(q);
+            eddy_engine_push_close(e, id);
+            rc = fail_with(error, http_status, 500, EDDY_HTTP_ERR_SERVER_ERROR, "out of memory", sql);
+        }
+        goto done;
+    }
     rc = eddy_runtime_start(e->runtime, q, push_done, e->push_ctx[e->npush - 1], &err);
     if (rc) {
         eddy_engine_push_close(e, id); /* unregisters and frees the context */
@@ -205,7 +223,49 @@ int eddy_engine_push_close(eddy_engine *e, const char *query_id) {
     if (!ctx) return EDDY_NOTFOUND;
     /* Stopping waits until no stream thread is inside the query, so the
      * callbacks are done with ctx afterwards. */
-    eddy_runtime_stop(e->runtime, query_id);
+    if (e->runtime) {
+        eddy_runtime_stop(e->runtime, query_id);
+    } else {
+        eddy_qrun *q = NULL;
+        pthread_mutex_lock(&e->mu);
+        for (int i = 0; i < e->npushq; i++) {
+            if (strcmp(eddy_qrun_id(e->pushq[i]), query_id) == 0) {
+                q = e->pushq[i];
+                memmove(e->pushq + i, e->pushq + i + 1, (size_t)(e->npushq - i - 1) * sizeof *e->pushq);
+                e->npushq--;
+                break;
+            }
+        }
+        pthread_mutex_unlock(&e->mu);
+        eddy_qrun_destroy(q);
+    }
     free(ctx);
+    return 0;
+}
+
+int eddy_engine_push_run_until_idle(eddy_engine *e, const char *query_id, eddy_err *err) {
+    eddy_qrun *q = NULL;
+    push_ctx *ctx = NULL;
+    pthread_mutex_lock(&e->mu);
+    for (int i = 0; i < e->npushq; i++)
+        if (strcmp(eddy_qrun_id(e->pushq[i]), query_id) == 0) q = e->pushq[i];
+    for (int i = 0; i < e->npush; i++)
+        if (strcmp(e->push_ids[i], query_id) == 0) ctx = e->push_ctx[i];
+    pthread_mutex_unlock(&e->mu);
+    if (!q || !ctx) return eddy_err_set(err, EDDY_NOTFOUND, "no push query %s in deterministic mode", query_id);
+    if (ctx->ended) return 0;
+    bool w = true;
+    while (w && !eddy_qrun_done(q)) {
+        int rc = eddy_qrun_step(q, &w, err);
+        if (rc) {
+            ctx->ended = true;
+            if (ctx->done) ctx->done(ctx->ud, err->msg);
+            return rc;
+        }
+    }
+    if (eddy_qrun_done(q)) {
+        ctx->ended = true;
+        if (ctx->done) ctx->done(ctx->ud, NULL);
+    }
     return 0;
 }

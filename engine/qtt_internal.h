@@ -2,7 +2,8 @@
  *
  * qtt_run.c runs a case's statements and judges errors, responses and post
  * conditions; qtt_records.c produces the case's input records and compares
- * the output topics.  Both report in the same way: a reason to skip the run
+ * the output topics; qtt_query.c runs the SELECT statements of RQTT cases
+ * and compares their responses.  Both report in the same way: a reason to skip the run
  * (*skip, a heap string, set at most once) or differences appended to a
  * string buffer (the run FAILs when it is not empty).
  */
@@ -40,5 +41,33 @@ int eddy_qtt_records_check(const eddy_qtt_run *run, eddy_engine *eng, eddy_strbu
 bool eddy_qtt_value_matches(const eddy_qtt_run *run, json_t *exp, const char *exp_ptr, json_t *act,
                             json_t *act_numbers, const char *act_ptr, const eddy_type *t, const char *path,
                             eddy_strbuf *why);
+
+/* One SELECT of a case, run as /query-stream would answer it. */
+typedef struct eddy_qtt_query {
+    json_t *response;       /* [{"header"}, {"row"}..., {"finalMessage"}?] (owned), NULL on error or skip */
+    json_t *numbers;        /* exact number texts in response, by JSON pointer (owned, may be NULL) */
+    eddy_schema *columns;   /* the result columns (owned) */
+    json_t *error;          /* the error body when the query was refused or failed (owned) */
+    int status;             /* its HTTP status */
+    bool runtime_error;     /* the query started but failed while processing records */
+    char *skip;             /* why the runner cannot run this query (heap), else NULL */
+} eddy_qtt_query;
+
+/* Starts sql on eng (deterministic mode) with the case's properties (props,
+ * borrowed, may be NULL), steps it until it ended or is idle and fills *out
+ * (caller finishes it with eddy_qtt_query_fini).  A refused or failed query
+ * is a success with out->error set.  Returns 0, or a negative code when the
+ * runner itself failed (message in err). */
+int eddy_qtt_query_run(const eddy_qtt_run *run, eddy_engine *eng, const char *sql, json_t *props, eddy_qtt_query *out,
+                       eddy_err *err);
+void eddy_qtt_query_fini(eddy_qtt_query *q);
+
+/* Compares an expected query response (the array exp, at JSON pointer
+ * exp_ptr in the run's case) with q: the header fields listed ("f|startsWith"
+ * a prefix), the rows in any order (same count, upstream's value
+ * comparison), the finalMessage when listed.  Differences go to diff,
+ * prefixed by path. */
+bool eddy_qtt_query_matches(const eddy_qtt_run *run, json_t *exp, const char *exp_ptr, const eddy_qtt_query *q,
+                            const char *path, eddy_strbuf *diff);
 
 #endif

@@ -14,14 +14,16 @@
  * all its input before the next (eddy_engine_run_until_idle).  Queries read
  * from the earliest offset (auto.offset.reset=earliest, as upstream's test
  * driver configures), so a query reads all of its source topic: the inputs,
- * the records of INSERT ... VALUES, or an earlier query's output.  Last come
- * the comparisons: the expected error, the RQTT responses, every output
- * topic (qtt_records.c) and the `post` conditions.
+ * the records of INSERT ... VALUES, or an earlier query's output.  Then the
+ * SELECT statements of RQTT cases run, one after the other, as push or pull
+ * queries stepped by the runner (qtt_query.c).  Last come the comparisons:
+ * the expected error, the RQTT responses, every output topic
+ * (qtt_records.c) and the `post` conditions.
  *
  * What cannot be checked is a SKIP with a reason, never a pass: statements
- * eddy answers with "not supported yet", SELECT queries (they need the query
- * endpoints, which the runner does not drive), records in formats the runner
- * cannot write or read (AVRO, PROTOBUF, JSON_SR), PROTOBUF and JSON_SR runs.
+ * and queries eddy answers with "not supported yet", queries on tables,
+ * records in formats the runner cannot write or read (AVRO, PROTOBUF,
+ * JSON_SR), PROTOBUF and JSON_SR runs.
  */
 #include "engine/qtt.h"
 #include "engine/qtt_internal.h"
@@ -625,6 +627,53 @@ static void judge_runtime_error(const eddy_qtt_run *run, const char *msg, eddy_q
     free(m);
 }
 
+/* The SELECT statements of an RQTT case, in order, after the persistent
+ * queries ran: results go to queries (one eddy_qtt_query each, *nq of them).
+ * Returns false when the run ended here (res set: a refused or failed
+ * query, judged against the expected error, a skip, or a runner failure). */
+static bool run_selects(const eddy_qtt_run *run, eddy_engine *eng, eddy_qtt_query *queries, size_t *nq,
+                        eddy_qtt_result *res) {
+    json_t *tc = run->tcase;
+    json_t *statements = json_object_get(tc, "statements");
+    json_t *props = json_object_get(tc, "properties");
+    *nq = 0;
+    for (size_t i = 0; i < json_array_size(statements); i++) {
+        const char *sql = json_string_value(json_array_get(statements, i));
+        eddy_err err;
+        if (!sql || !is_select(sql)) continue;
+        eddy_err_clear(&err);
+        eddy_qtt_query *q = &queries[(*nq)++];
+        if (eddy_qtt_query_run(run, eng, sql, props, q, &err)) {
+            set_result(res, EDDY_QTT_FAIL, "    the runner failed running statement %zu: %s", i + 1, err.msg);
+            return false;
+        }
+        if (q->skip) {
+            set_result(res, EDDY_QTT_SKIP, "%s", q->skip);
+            return false;
+        }
+        if (q->error) {
+            const char *msg = error_message(q->error);
+            if (strstr(msg, "not supported yet")) set_result(res, EDDY_QTT_SKIP, "%s", msg);
+            /* An aggregate without GROUP BY: the planner has no aggregations yet. */
+            else if (strstr(msg, "is not a scalar function"))
+                set_result(res, EDDY_QTT_SKIP, "Aggregations are not supported yet by eddy (planner: %s)", msg);
+            else if (q->runtime_error) judge_runtime_error(run, msg, res);
+            else judge_error(run, i, sql, q->error, q->status, res);
+            return false;
+        }
+    }
+    return true;
+}
+
+static size_t count_selects(json_t *statements) {
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(statements); i++) {
+        const char *sql = json_string_value(json_array_get(statements, i));
+        n += sql && is_select(sql);
+    }
+    return n;
+}
+
 /* Every statement ran: produce the inputs and run the queries, then compare
  * the expected error, the responses (RQTT), the output topics and what post
  * asks. */
@@ -635,44 +684,59 @@ static void judge_success(const eddy_qtt_run *run, eddy_engine *eng, json_t *ent
     json_t *responses = json_object_get(tc, "responses");
     bool records = has_items(tc, "inputs") || has_items(tc, "outputs");
     eddy_strbuf diff = EDDY_STRBUF_INIT;
+    size_t nsel = count_selects(json_object_get(tc, "statements")), nq = 0, qi = 0;
+    eddy_qtt_query *queries = calloc(nsel ? nsel : 1, sizeof *queries);
     char *skip = NULL;
     eddy_err err;
     json_t *r;
     size_t i;
 
     eddy_err_clear(&err);
-    if (records && eddy_qtt_records_supported(run, eng, &skip)) {
+    if (!queries) {
         set_result(res, EDDY_QTT_FAIL, "    the runner failed: out of memory");
         return;
+    }
+    if (records && eddy_qtt_records_supported(run, eng, &skip)) {
+        set_result(res, EDDY_QTT_FAIL, "    the runner failed: out of memory");
+        goto out;
     }
     if (skip) {
         set_result(res, EDDY_QTT_SKIP, "%s", skip);
         free(skip);
-        return;
+        goto out;
     }
     if (records && eddy_qtt_records_produce(run, eng, &diff, &err)) {
         set_result(res, EDDY_QTT_FAIL, "    the runner failed producing the inputs: %s", err.msg);
-        eddy_strbuf_fini(&diff);
-        return;
+        goto out;
     }
     if (diff.len == 0 && eddy_engine_run_until_idle(eng, &err)) {
         judge_runtime_error(run, err.msg, res);
-        eddy_strbuf_fini(&diff);
-        return;
+        goto out;
     }
+    if (diff.len == 0 && nsel && !run_selects(run, eng, queries, &nq, res)) goto out;
     if (diff.len == 0 && (qtt || rest)) {
         json_t *exp = qtt ? qtt : rest;
         const char *want = json_string_value(json_object_get(exp, "message"));
         set_result(res, EDDY_QTT_FAIL, "    expected an exception: %s\n    but every statement%s succeeded",
                    want ? want : json_string_value(json_object_get(exp, "type")),
                    has_items(tc, "inputs") ? " and every record" : "");
-        eddy_strbuf_fini(&diff);
-        return;
+        goto out;
     }
     json_array_foreach(responses, i, r) {
         json_t *admin = json_object_get(r, "admin");
         char path[32];
         snprintf(path, sizeof path, "response %zu", i + 1);
+        json_t *query = json_object_get(r, "query");
+        if (query) {
+            /* The queries' responses follow in the order of the SELECTs. */
+            char ep[64];
+            snprintf(ep, sizeof ep, "/responses/%zu/query", i);
+            if (qi >= nq || !queries[qi].response)
+                eddy_strbuf_printf(&diff, "    %s: expected a query result, got none (%zu queries ran)\n", path, nq);
+            else eddy_qtt_query_matches(run, query, ep, &queries[qi], path, &diff);
+            qi++;
+            continue;
+        }
         if (!admin) {
             eddy_strbuf_printf(&diff, "    %s: expected a query result, got %s\n", path,
                                i < json_array_size(entities) ? "an entity" : "nothing");
@@ -687,8 +751,7 @@ static void judge_success(const eddy_qtt_run *run, eddy_engine *eng, json_t *ent
     }
     if (records && has_items(tc, "outputs") && eddy_qtt_records_check(run, eng, &diff, &err)) {
         set_result(res, EDDY_QTT_FAIL, "    the runner failed reading the outputs: %s", err.msg);
-        eddy_strbuf_fini(&diff);
-        return;
+        goto out;
     }
     json_t *post = json_object_get(tc, "post");
     if (diff.len == 0 && post) {
@@ -703,7 +766,10 @@ static void judge_success(const eddy_qtt_run *run, eddy_engine *eng, json_t *ent
         if (diff.len && diff.buf[diff.len - 1] == '\n') diff.buf[--diff.len] = '\0';
         set_result(res, EDDY_QTT_FAIL, "%s", eddy_strbuf_cstr(&diff));
     }
+out:
     eddy_strbuf_fini(&diff);
+    for (size_t k = 0; k < nq; k++) eddy_qtt_query_fini(&queries[k]);
+    free(queries);
 }
 
 int eddy_qtt_run_one(const eddy_qtt_run *run, const eddy_qtt_options *opts, eddy_qtt_result *res) {
@@ -749,10 +815,7 @@ int eddy_qtt_run_one(const eddy_qtt_run *run, const eddy_qtt_options *opts, eddy
         json_t *resp = NULL;
         int status = 0;
         if (!sql) continue;
-        if (is_select(sql)) {
-            set_result(res, EDDY_QTT_SKIP, "SELECT queries need the query endpoints in the runner");
-            goto done;
-        }
+        if (is_select(sql)) continue; /* run after the inputs (judge_success) */
         char *text = NULL;
         if (asprintf(&text, "%*s%s", line, "", sql) < 0) {
             rc = eddy_err_set(&err, EDDY_NOMEM, "out of memory");

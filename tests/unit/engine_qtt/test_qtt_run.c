@@ -322,11 +322,84 @@ static void test_protobuf_run_is_skipped_without_running(void **state) {
     eddy_qtt_result_fini(&res);
 }
 
-static void test_select_is_skipped(void **state) {
+/* A stream with three records and a SELECT on it (the query text is spliced in). */
+#define QUERY_CASE(select, query_response)                                                                          \
+    "{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"" select "\"],"                            \
+    " \"inputs\": [{\"topic\": \"s\", \"key\": 1, \"value\": {\"NAME\": \"a\"}},"                                   \
+    " {\"topic\": \"s\", \"key\": 2, \"value\": {\"NAME\": \"b\"}},"                                                \
+    " {\"topic\": \"s\", \"key\": 3, \"value\": {\"NAME\": \"c\"}}],"                                               \
+    " \"responses\": [{\"admin\": {\"@type\": \"currentStatus\"}}, {\"query\": [" query_response "]}]}]}"
+
+static void test_push_query_rows_match_in_any_order_with_limit_reached(void **state) {
     (void)state;
-    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"  select * from S;\"],"
-           " \"responses\": [{\"admin\": {\"@type\": \"currentStatus\"}}]}]}",
-           EDDY_QTT_SKIP, "SELECT");
+    expect(QUERY_CASE("SELECT * FROM S EMIT CHANGES LIMIT 2;",
+                      "{\"header\": {\"schema\": \"`ID` BIGINT, `NAME` STRING\"}},"
+                      " {\"row\": {\"columns\": [2, \"b\"]}}, {\"row\": {\"columns\": [1, \"a\"]}},"
+                      " {\"finalMessage\": \"Limit Reached\"}"),
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_query_header_fields_are_compared(void **state) {
+    (void)state;
+    expect(QUERY_CASE("SELECT NAME FROM S EMIT CHANGES LIMIT 1;",
+                      "{\"header\": {\"queryId|startsWith\": \"transient_S_\", \"schema\": \"`NAME` INTEGER\"}},"
+                      " {\"row\": {\"columns\": [\"a\"]}}"),
+           EDDY_QTT_FAIL, "header schema: expected \"`NAME` INTEGER\", got \"`NAME` STRING\"");
+}
+
+static void test_query_row_count_must_match(void **state) {
+    (void)state;
+    expect(QUERY_CASE("SELECT * FROM S EMIT CHANGES LIMIT 2;", "{\"row\": {\"columns\": [1, \"a\"]}}"),
+           EDDY_QTT_FAIL, "expected 1 rows, got 2");
+}
+
+static void test_wrong_query_row_fails_naming_it(void **state) {
+    (void)state;
+    expect(QUERY_CASE("SELECT * FROM S EMIT CHANGES LIMIT 1;", "{\"row\": {\"columns\": [1, \"z\"]}}"),
+           EDDY_QTT_FAIL, "expected row {\"columns\":[1,\"z\"]} is missing");
+}
+
+static void test_pull_query_on_stream_reads_to_the_end_and_completes(void **state) {
+    (void)state;
+    expect(QUERY_CASE("SELECT ID FROM S WHERE ID > 1;",
+                      "{\"header\": {\"schema\": \"`ID` BIGINT\"}}, {\"row\": {\"columns\": [2]}},"
+                      " {\"row\": {\"columns\": [3]}}, {\"finalMessage\": \"Query Completed\"}"),
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_pull_query_hitting_its_limit_says_limit_reached(void **state) {
+    (void)state;
+    expect(QUERY_CASE("SELECT ID FROM S LIMIT 1;", "{\"row\": {\"columns\": [1]}}, {\"finalMessage\": \"Limit Reached\"}"),
+           EDDY_QTT_PASS, NULL);
+    expect(QUERY_CASE("SELECT ID FROM S LIMIT 0;", "{\"finalMessage\": \"Limit Reached\"}"), EDDY_QTT_PASS, NULL);
+}
+
+static void test_several_queries_answer_in_order(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"SELECT ID FROM S;\","
+           " \"SELECT NAME FROM S;\"], \"inputs\": [{\"topic\": \"s\", \"key\": 7, \"value\": {\"NAME\": \"x\"}}],"
+           " \"responses\": [{\"admin\": {}}, {\"query\": [{\"row\": {\"columns\": [7]}}]},"
+           " {\"query\": [{\"row\": {\"columns\": [\"x\"]}}]}]}]}",
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_query_error_is_judged_against_expected_error(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"SELECT NOPE FROM S EMIT CHANGES;\"],"
+           " \"expectedError\": {\"type\": \"io.confluent.ksql.rest.entity.KsqlStatementErrorMessage\","
+           " \"message\": \"NOPE\", \"status\": 400}}]}",
+           EDDY_QTT_PASS, NULL);
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\", \"SELECT ID FROM S EMIT CHANGES;\"],"
+           " \"expectedError\": {\"type\": \"x\", \"message\": \"NOPE\", \"status\": 400}}]}",
+           EDDY_QTT_FAIL, "expected an exception");
+}
+
+static void test_query_on_table_is_skipped(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"CREATE TABLE T (ID BIGINT PRIMARY KEY, NAME STRING)"
+           " WITH (kafka_topic='t', value_format='JSON');\", \"SELECT * FROM T;\"],"
+           " \"responses\": [{\"admin\": {}}, {\"query\": []}]}]}",
+           EDDY_QTT_SKIP, "tables");
 }
 
 static void test_admin_responses_are_compared_by_listed_fields(void **state) {
@@ -418,7 +491,15 @@ int main(void) {
         cmocka_unit_test(test_expected_string_matches_a_decimal_of_that_text),
         cmocka_unit_test(test_disabled_case_is_skipped),
         cmocka_unit_test(test_protobuf_run_is_skipped_without_running),
-        cmocka_unit_test(test_select_is_skipped),
+        cmocka_unit_test(test_push_query_rows_match_in_any_order_with_limit_reached),
+        cmocka_unit_test(test_query_header_fields_are_compared),
+        cmocka_unit_test(test_query_row_count_must_match),
+        cmocka_unit_test(test_wrong_query_row_fails_naming_it),
+        cmocka_unit_test(test_pull_query_on_stream_reads_to_the_end_and_completes),
+        cmocka_unit_test(test_pull_query_hitting_its_limit_says_limit_reached),
+        cmocka_unit_test(test_several_queries_answer_in_order),
+        cmocka_unit_test(test_query_error_is_judged_against_expected_error),
+        cmocka_unit_test(test_query_on_table_is_skipped),
         cmocka_unit_test(test_admin_responses_are_compared_by_listed_fields),
         cmocka_unit_test(test_rest_expected_error_checks_status),
         cmocka_unit_test(test_syntax_error_lines_count_from_first_statement),
