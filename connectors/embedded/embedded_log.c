@@ -2,9 +2,11 @@
  * local directory, for running eddy with no Kafka.
  *
  * Layout of the RocksDB database:
- *   column family "t:<topic>"  one per topic; records keyed by
- *                              partition (BE32) ‖ offset (BE64), values as in
- *                              embedded_record.h
+ *   column family "t:<topic>"  one per topic; record batches keyed by
+ *                              partition (BE32) ‖ first offset (BE64), values
+ *                              as in embedded_record.h: each write (a
+ *                              transaction or a produce) stores the records
+ *                              it appends to one partition as one batch
  *   column family "meta"       "t:<topic>"             topic config (JSON)
  *                              "s:<topic>/<partition>" start offset (BE64),
  *                                                      written by retention
@@ -15,9 +17,17 @@
  * config are leftovers of a crash and are dropped.
  *
  * In memory each partition keeps its end offset (next offset to assign) and
- * start offset, recovered at open from the first and last keys of the
- * partition (and the "s:" key, which keeps the end offset when retention
- * removed every record).
+ * start offset, recovered at open from the first batch key of the partition
+ * and the last batch (its first offset + its record count), and the "s:"
+ * key: retention deletes whole batches, so when it moves the start offset
+ * into a batch, the records of that batch below "s:" stay stored but are
+ * never returned; "s:" also keeps the end offset when retention removed
+ * every record.
+ *
+ * A fetch from offset o finds the batch holding o with SeekForPrev to
+ * (partition, o), decodes from o's frame on and goes on with the following
+ * batches.  Topic column families use LZ4 compression (cheaper than the
+ * default Snappy for the background flushes and compactions).
  *
  * The directory ":memory:" keeps the database in a RocksDB memory
  * environment instead (rocksdb_create_mem_env): nothing touches the disk and
@@ -51,8 +61,6 @@
 typedef struct emb_part {
     _Atomic int64_t ep_next;  /* end offset: next offset to assign */
     _Atomic int64_t ep_start; /* start offset: first offset kept */
-    uint64_t ep_epoch;        /* el_write_mu: the commit that last set ep_pend */
-    int64_t ep_pend;          /* el_write_mu: next offset during that commit */
 } emb_part;
 
 typedef struct emb_topic {
@@ -68,7 +76,8 @@ typedef struct emb_log {
     char *el_dir;
     rocksdb_env_t *el_env;                 /* ":memory:": the memory environment, else NULL */
     rocksdb_t *el_db;
-    rocksdb_options_t *el_opts;
+    rocksdb_options_t *el_opts;            /* the database, "default" and "meta" */
+    rocksdb_options_t *el_topic_opts;      /* topic column families */
     rocksdb_column_family_handle_t *el_default_cf;
     rocksdb_column_family_handle_t *el_meta_cf;
     rocksdb_writeoptions_t *el_wopts;      /* sync = false */
@@ -76,18 +85,28 @@ typedef struct emb_log {
     rocksdb_readoptions_t *el_ropts;       /* plain gets */
     pthread_rwlock_t el_topics_lock;
     pthread_mutex_t el_write_mu;
-    uint64_t el_epoch;                     /* el_write_mu: commits so far */
     emb_topic **el_topics;                 /* sorted by name */
     size_t el_ntopics, el_topic_cap;
 } emb_log;
 
-/* A record added to a transaction: its value is in tx_buf. */
+/* A record added to a transaction: its frame (embedded_record.h) is in
+ * tx_buf. */
 typedef struct emb_txn_rec {
     size_t tr_topic;  /* index in tx_topics */
     int32_t tr_part;
-    size_t tr_voff, tr_vlen;
+    size_t tr_foff, tr_flen; /* the frame in tx_buf */
+    size_t tr_next;   /* commit: the next record of the same partition, or SIZE_MAX */
     int64_t tr_offset; /* after commit */
 } emb_txn_rec;
+
+/* At commit: the records of a transaction for one partition, one batch. */
+typedef struct emb_txn_group {
+    emb_topic *tg_topic;
+    int32_t tg_part;
+    size_t tg_first, tg_last; /* record indexes: the chain's ends */
+    uint64_t tg_count;
+    int64_t tg_base;          /* the batch's first offset */
+} emb_txn_group;
 
 /* A group position added to a transaction. */
 typedef struct emb_txn_pos {
@@ -104,7 +123,7 @@ typedef struct emb_txn {
     eddy_log_txn tx_base;
     char **tx_topics;  /* distinct topic names */
     size_t tx_ntopics, tx_topic_cap;
-    unsigned char *tx_buf; /* encoded values */
+    unsigned char *tx_buf; /* encoded frames */
     size_t tx_len, tx_cap;
     emb_txn_rec *tx_recs;
     size_t tx_nrecs, tx_rec_cap;
@@ -329,7 +348,18 @@ static int topic_recover(emb_log *el, emb_topic *t, eddy_err *err) {
         rocksdb_iter_seek_for_prev(it, (const char *)k, sizeof k);
         if (rocksdb_iter_valid(it)) {
             const char *key = rocksdb_iter_key(it, &klen);
-            if (eddy_emb_key_decode(key, klen, &kp, &off) == 0 && kp == p) last = off;
+            if (eddy_emb_key_decode(key, klen, &kp, &off) == 0 && kp == p) {
+                size_t vlen, pos;
+                uint64_t count;
+                const char *v = rocksdb_iter_value(it, &vlen);
+                if (eddy_emb_batch_open(v, vlen, &count, &pos) != 0 ||
+                    count > (uint64_t)(INT64_MAX - off)) {
+                    rc = eddy_err_set(err, EDDY_CORRUPT, "the last batch of %s/%d is corrupt",
+                                      t->tp_name, (int)p);
+                    goto done;
+                }
+                last = off + (int64_t)count - 1;
+            }
         }
         char *rerr = NULL;
         rocksdb_iter_get_error(it, &rerr);
@@ -421,7 +451,7 @@ static int load_topics(emb_log *el, size_t ncf, char **cfs,
         }
         if (!t->tp_cf) { /* config without records: create the family */
             char *rerr = NULL;
-            t->tp_cf = rocksdb_create_column_family(el->el_db, el->el_opts, cfn, &rerr);
+            t->tp_cf = rocksdb_create_column_family(el->el_db, el->el_topic_opts, cfn, &rerr);
             if (rerr) {
                 topic_free(t);
                 rc = rocks_fail(err, rerr, "creating a topic's column family");
@@ -451,6 +481,7 @@ static void emb_free(emb_log *el) {
     if (el->el_default_cf) rocksdb_column_family_handle_destroy(el->el_default_cf);
     if (el->el_db) rocksdb_close(el->el_db);
     if (el->el_opts) rocksdb_options_destroy(el->el_opts);
+    if (el->el_topic_opts) rocksdb_options_destroy(el->el_topic_opts);
     if (el->el_env) rocksdb_env_destroy(el->el_env);
     if (el->el_wopts) rocksdb_writeoptions_destroy(el->el_wopts);
     if (el->el_wopts_sync) rocksdb_writeoptions_destroy(el->el_wopts_sync);
@@ -499,7 +530,8 @@ static int open_db(emb_log *el, eddy_err *err) {
     }
     if (!has_default) names[ncf++] = "default";
     if (!has_meta) names[ncf++] = META_CF;
-    for (size_t i = 0; i < ncf; i++) opts[i] = el->el_opts;
+    for (size_t i = 0; i < ncf; i++)
+        opts[i] = strncmp(names[i], TOPIC_CF_PREFIX, 2) == 0 ? el->el_topic_opts : el->el_opts;
 
     el->el_db = rocksdb_open_column_families(el->el_opts, el->el_dir, (int)ncf,
                                              (const char *const *)names, opts, handles, &rerr);
@@ -568,10 +600,11 @@ int eddy_log_open_embedded(const char *dir, eddy_log **out, eddy_err *err) {
     /* A memory environment's paths are its own: any absolute path will do. */
     el->el_dir = strdup(in_memory ? "/eddy-memory-log" : dir);
     el->el_opts = rocksdb_options_create();
+    el->el_topic_opts = rocksdb_options_create();
     el->el_wopts = rocksdb_writeoptions_create();
     el->el_wopts_sync = rocksdb_writeoptions_create();
     el->el_ropts = rocksdb_readoptions_create();
-    if (!el->el_dir || !el->el_opts || !el->el_wopts || !el->el_wopts_sync || !el->el_ropts) {
+    if (!el->el_dir || !el->el_opts || !el->el_topic_opts || !el->el_wopts || !el->el_wopts_sync || !el->el_ropts) {
         rc = nomem(err);
         goto fail;
     }
@@ -587,6 +620,7 @@ int eddy_log_open_embedded(const char *dir, eddy_log **out, eddy_err *err) {
         }
         rocksdb_options_set_env(el->el_opts, el->el_env);
     }
+    rocksdb_options_set_compression(el->el_topic_opts, rocksdb_lz4_compression);
 
     if ((rc = open_db(el, err))) goto fail;
     *out = &el->el_base;
@@ -633,7 +667,7 @@ static int emb_topic_create(eddy_log *log, const char *topic,
     }
     char cfn[CF_NAME_MAX];
     cf_name(cfn, topic);
-    cf = rocksdb_create_column_family(el->el_db, el->el_opts, cfn, &rerr);
+    cf = rocksdb_create_column_family(el->el_db, el->el_topic_opts, cfn, &rerr);
     if (rerr) {
         topic_free(t);
         rc = rocks_fail(err, rerr, "creating the topic's column family");
@@ -775,10 +809,13 @@ static int emb_produce(eddy_log *log, const char *topic, int32_t partition,
                        int64_t *out_offset, eddy_err *err) {
     emb_log *el = emb(log);
     unsigned char stack[1024];
-    size_t vlen = eddy_emb_value_size(rec);
+    /* A batch of one record. */
+    size_t vlen = EDDY_EMB_BATCH_HEADER_MAX + eddy_emb_frame_size(rec);
     unsigned char *v = vlen <= sizeof stack ? stack : malloc(vlen);
     if (!v) return nomem(err);
-    eddy_emb_value_encode(rec, rec->timestamp < 0 ? eddy_log_now_ms() : rec->timestamp, v);
+    vlen = eddy_emb_batch_header(v, 1);
+    vlen += eddy_emb_frame_encode(rec, rec->timestamp < 0 ? eddy_log_now_ms() : rec->timestamp,
+                                  v + vlen);
 
     int rc;
     char *rerr = NULL;
@@ -857,16 +894,20 @@ static int emb_txn_produce(eddy_log_txn *txn, const char *topic, int32_t partiti
     if (rc) return rc;
 
     size_t ti = txn_topic(tx, topic);
-    size_t vlen = eddy_emb_value_size(rec);
+    size_t flen = eddy_emb_frame_size(rec);
     if (ti == (size_t)-1 ||
-        grow((void **)&tx->tx_buf, &tx->tx_cap, tx->tx_len + vlen, 1) ||
+        grow((void **)&tx->tx_buf, &tx->tx_cap, tx->tx_len + flen, 1) ||
         grow((void **)&tx->tx_recs, &tx->tx_rec_cap, tx->tx_nrecs + 1, sizeof *tx->tx_recs))
         return nomem(err);
     int64_t ts = rec->timestamp < 0 ? eddy_log_now_ms() : rec->timestamp;
-    eddy_emb_value_encode(rec, ts, tx->tx_buf + tx->tx_len);
-    tx->tx_recs[tx->tx_nrecs++] = (emb_txn_rec){
-        .tr_topic = ti, .tr_part = p, .tr_voff = tx->tx_len, .tr_vlen = vlen, .tr_offset = -1};
-    tx->tx_len += vlen;
+    eddy_emb_frame_encode(rec, ts, tx->tx_buf + tx->tx_len);
+    tx->tx_recs[tx->tx_nrecs++] = (emb_txn_rec){.tr_topic = ti,
+                                                .tr_part = p,
+                                                .tr_foff = tx->tx_len,
+                                                .tr_flen = flen,
+                                                .tr_next = SIZE_MAX,
+                                                .tr_offset = -1};
+    tx->tx_len += flen;
     *out_partition = p;
     return 0;
 }
@@ -891,6 +932,97 @@ static int emb_txn_commit_position(eddy_log_txn *txn, const char *group, const c
     return 0;
 }
 
+/* Chains the records of tx by partition into groups (*groups, *ngroups: a
+ * new array owned by the caller), in the order each partition first appears;
+ * the records of a partition keep their order.  tops maps tx_topics to the
+ * topics.  0 or EDDY_NOMEM. */
+static int txn_group(emb_txn *tx, emb_topic **tops, emb_txn_group **groups,
+                     size_t *ngroups) {
+    emb_txn_group *g = NULL;
+    size_t n = 0, cap = 0, last = 0;
+    for (size_t i = 0; i < tx->tx_nrecs; i++) {
+        emb_txn_rec *r = &tx->tx_recs[i];
+        emb_topic *t = tops[r->tr_topic];
+        size_t j = last;
+        /* Most transactions write one or a few partitions, mostly in runs:
+         * try the last group first, then the others. */
+        if (j >= n || g[j].tg_topic != t || g[j].tg_part != r->tr_part) {
+            for (j = 0; j < n; j++)
+                if (g[j].tg_topic == t && g[j].tg_part == r->tr_part) break;
+        }
+        if (j == n) {
+            if (grow((void **)&g, &cap, n + 1, sizeof *g)) {
+                free(g);
+                return EDDY_NOMEM;
+            }
+            g[n++] = (emb_txn_group){.tg_topic = t, .tg_part = r->tr_part, .tg_first = i,
+                                     .tg_last = i, .tg_count = 1};
+        } else {
+            tx->tx_recs[g[j].tg_last].tr_next = i;
+            g[j].tg_last = i;
+            g[j].tg_count++;
+        }
+        last = j;
+    }
+    *groups = g;
+    *ngroups = n;
+    return 0;
+}
+
+/* A partition's records in one transaction go into batches of at most this
+ * many bytes of frames (or one record, when it is larger): a fetch from the
+ * middle of a batch decodes it from its start. */
+#define BATCH_BYTES_MAX ((size_t)1 << 20)
+
+/* Adds the batch of the n - 1 frames in slices[1 ..] (count records) at
+ * offset base of g's partition to wb; slices[0] becomes its header. */
+static void put_batch(rocksdb_writebatch_t *wb, const emb_txn_group *g, int64_t base,
+                      uint64_t count, const char **slices, size_t *lens, int n) {
+    unsigned char k[EDDY_EMB_KEY_LEN], hdr[EDDY_EMB_BATCH_HEADER_MAX];
+    slices[0] = (const char *)hdr;
+    lens[0] = eddy_emb_batch_header(hdr, count);
+    eddy_emb_key_encode(k, g->tg_part, base);
+    const char *key = (const char *)k;
+    size_t klen = sizeof k;
+    rocksdb_writebatch_putv_cf(wb, g->tg_topic->tp_cf, 1, &key, &klen, n, slices, lens);
+}
+
+/* Adds group g's records to wb (with el_write_mu held) as batches: their
+ * offsets start at the partition's end offset.  A batch's value is gathered
+ * from the frames in tx_buf (runs of adjacent frames as one piece); slices
+ * and lens have room for 1 + tg_count pieces. */
+static void txn_put_group(emb_txn *tx, emb_txn_group *g, rocksdb_writebatch_t *wb,
+                          const char **slices, size_t *lens) {
+    emb_part *part = &g->tg_topic->tp_parts[g->tg_part];
+    int64_t off = atomic_load_explicit(&part->ep_next, memory_order_relaxed);
+    int64_t base = off;
+    uint64_t count = 0;
+    size_t bytes = 0;
+    int n = 1; /* slices[0]: the header */
+    g->tg_base = off;
+    for (size_t i = g->tg_first; i != SIZE_MAX; i = tx->tx_recs[i].tr_next) {
+        emb_txn_rec *r = &tx->tx_recs[i];
+        const char *f = (const char *)tx->tx_buf + r->tr_foff;
+        if (count > 0 && bytes + r->tr_flen > BATCH_BYTES_MAX) {
+            put_batch(wb, g, base, count, slices, lens, n);
+            base = off;
+            count = 0;
+            bytes = 0;
+            n = 1;
+        }
+        r->tr_offset = off++;
+        count++;
+        bytes += r->tr_flen;
+        if (n > 1 && slices[n - 1] + lens[n - 1] == f) {
+            lens[n - 1] += r->tr_flen;
+        } else {
+            slices[n] = f;
+            lens[n++] = r->tr_flen;
+        }
+    }
+    put_batch(wb, g, base, count, slices, lens, n);
+}
+
 static int emb_txn_commit(eddy_log_txn *txn, int flags, eddy_err *err) {
     emb_txn *tx = (emb_txn *)txn;
     emb_log *el = emb(txn->tx_log);
@@ -902,10 +1034,16 @@ static int emb_txn_commit(eddy_log_txn *txn, int flags, eddy_err *err) {
         return 0;
     }
     emb_topic **tops = calloc(tx->tx_ntopics, sizeof *tops);
+    const char **slices = malloc((tx->tx_nrecs + 1) * sizeof *slices);
+    size_t *lens = malloc((tx->tx_nrecs + 1) * sizeof *lens);
+    emb_txn_group *groups = NULL;
+    size_t ngroups = 0;
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     char *rerr = NULL;
-    if (!tops || !wb) {
+    if (!tops || !slices || !lens || !wb) {
         free(tops);
+        free(slices);
+        free(lens);
         if (wb) rocksdb_writebatch_destroy(wb);
         return nomem(err);
     }
@@ -932,22 +1070,10 @@ static int emb_txn_commit(eddy_log_txn *txn, int flags, eddy_err *err) {
             goto unlock;
         }
     }
-
-    pthread_mutex_lock(&el->el_write_mu);
-    uint64_t epoch = ++el->el_epoch;
-    for (size_t i = 0; i < tx->tx_nrecs; i++) {
-        emb_txn_rec *r = &tx->tx_recs[i];
-        emb_topic *t = tops[r->tr_topic];
-        emb_part *part = &t->tp_parts[r->tr_part];
-        if (part->ep_epoch != epoch) {
-            part->ep_epoch = epoch;
-            part->ep_pend = atomic_load_explicit(&part->ep_next, memory_order_relaxed);
-        }
-        r->tr_offset = part->ep_pend++;
-        unsigned char k[EDDY_EMB_KEY_LEN];
-        eddy_emb_key_encode(k, r->tr_part, r->tr_offset);
-        rocksdb_writebatch_put_cf(wb, t->tp_cf, (const char *)k, sizeof k,
-                                  (const char *)tx->tx_buf + r->tr_voff, r->tr_vlen);
+    for (size_t i = 0; i < tx->tx_nrecs; i++) tx->tx_recs[i].tr_next = SIZE_MAX;
+    if (txn_group(tx, tops, &groups, &ngroups)) {
+        rc = nomem(err);
+        goto unlock;
     }
     for (size_t i = 0; i < tx->tx_npos; i++) {
         unsigned char v[8];
@@ -955,11 +1081,16 @@ static int emb_txn_commit(eddy_log_txn *txn, int flags, eddy_err *err) {
         rocksdb_writebatch_put_cf(wb, el->el_meta_cf, tx->tx_pos[i].tq_key,
                                   tx->tx_pos[i].tq_keylen, (const char *)v, sizeof v);
     }
+
+    pthread_mutex_lock(&el->el_write_mu);
+    for (size_t i = 0; i < ngroups; i++) txn_put_group(tx, &groups[i], wb, slices, lens);
     rocksdb_write(el->el_db, wopts_for(el, flags), wb, &rerr);
     if (!rerr) {
-        for (size_t i = 0; i < tx->tx_nrecs; i++) {
-            emb_part *part = &tops[tx->tx_recs[i].tr_topic]->tp_parts[tx->tx_recs[i].tr_part];
-            atomic_store_explicit(&part->ep_next, part->ep_pend, memory_order_release);
+        for (size_t i = 0; i < ngroups; i++) {
+            emb_part *part = &groups[i].tg_topic->tp_parts[groups[i].tg_part];
+            atomic_store_explicit(&part->ep_next,
+                                  groups[i].tg_base + (int64_t)groups[i].tg_count,
+                                  memory_order_release);
         }
     }
     pthread_mutex_unlock(&el->el_write_mu);
@@ -972,6 +1103,9 @@ static int emb_txn_commit(eddy_log_txn *txn, int flags, eddy_err *err) {
 unlock:
     pthread_rwlock_unlock(&el->el_topics_lock);
     rocksdb_writebatch_destroy(wb);
+    free(groups);
+    free(slices);
+    free(lens);
     free(tops);
     if (rc == 0) eddy_log_notify(txn->tx_log);
     return rc;
@@ -1003,37 +1137,59 @@ static void emb_txn_destroy(eddy_log_txn *txn) {
 
 /* ---- reading ------------------------------------------------------------- */
 
-/* Copies the records of the iterator into out (first pass: raw values and
- * their spans), then points the records into out's buffer (second pass). */
-static int fetch_fill(rocksdb_iterator_t *it, int32_t p, size_t max_records,
+static int batch_corrupt(eddy_err *err, int32_t p, int64_t first) {
+    return eddy_err_set(err, EDDY_CORRUPT, "the record batch at %d@%lld is corrupt", (int)p,
+                        (long long)first);
+}
+
+/* Copies the records from offset on of the batches the iterator is at and
+ * after into out (first pass: raw record values and their spans), then points
+ * the records into out's buffer (second pass). */
+static int fetch_fill(rocksdb_iterator_t *it, int32_t p, int64_t offset, size_t max_records,
                       size_t max_bytes, eddy_log_batch *out, eddy_err *err) {
     size_t n = 0, bytes = 0, nhdrs = 0;
-    for (; n < max_records && rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
-        size_t klen, vlen;
+    bool full = false;
+    for (; !full && n < max_records && rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t klen, vlen, pos;
         const char *k = rocksdb_iter_key(it, &klen);
         const char *v = rocksdb_iter_value(it, &vlen);
         int32_t kp;
-        int64_t off;
-        eddy_log_record r;
-        if (eddy_emb_key_decode(k, klen, &kp, &off) || kp != p)
+        int64_t first;
+        uint64_t count;
+        if (eddy_emb_key_decode(k, klen, &kp, &first) || kp != p)
             return eddy_err_set(err, EDDY_CORRUPT, "a record key of partition %d is corrupt",
                                 (int)p);
-        int rc = eddy_emb_value_decode(v, vlen, &r, NULL, err);
-        if (rc) return rc;
-        if (n > 0 && max_bytes && bytes + vlen > max_bytes) break;
-        if (grow((void **)&out->records, &out->lb_rec_cap, n + 1, sizeof *out->records) ||
-            grow((void **)&out->lb_spans, &out->lb_span_cap, 2 * (n + 1),
-                 sizeof *out->lb_spans) ||
-            grow((void **)&out->lb_buf, &out->lb_cap, out->lb_len + vlen, 1))
-            return nomem(err);
-        memcpy(out->lb_buf + out->lb_len, v, vlen);
-        out->lb_spans[2 * n] = out->lb_len;
-        out->lb_spans[2 * n + 1] = vlen;
-        out->records[n].offset = off;
-        out->lb_len += vlen;
-        bytes += vlen;
-        nhdrs += r.header_count;
-        n++;
+        if (eddy_emb_batch_open(v, vlen, &count, &pos) ||
+            count > (uint64_t)(INT64_MAX - first))
+            return batch_corrupt(err, p, first);
+        for (uint64_t i = 0; i < count; i++) {
+            size_t roff, rlen;
+            int64_t off = first + (int64_t)i;
+            eddy_log_record r;
+            if (eddy_emb_batch_next(v, vlen, &pos, &roff, &rlen))
+                return batch_corrupt(err, p, first);
+            if (off < offset) continue;
+            if (n >= max_records || (n > 0 && max_bytes && bytes + rlen > max_bytes)) {
+                full = true;
+                break;
+            }
+            int rc = eddy_emb_value_decode(v + roff, rlen, &r, NULL, err);
+            if (rc) return rc;
+            if (grow((void **)&out->records, &out->lb_rec_cap, n + 1, sizeof *out->records) ||
+                grow((void **)&out->lb_spans, &out->lb_span_cap, 2 * (n + 1),
+                     sizeof *out->lb_spans) ||
+                grow((void **)&out->lb_buf, &out->lb_cap, out->lb_len + rlen, 1))
+                return nomem(err);
+            memcpy(out->lb_buf + out->lb_len, v + roff, rlen);
+            out->lb_spans[2 * n] = out->lb_len;
+            out->lb_spans[2 * n + 1] = rlen;
+            out->records[n].offset = off;
+            out->lb_len += rlen;
+            bytes += rlen;
+            nhdrs += r.header_count;
+            n++;
+        }
+        if (!full && pos != vlen) return batch_corrupt(err, p, first);
     }
     char *rerr = NULL;
     rocksdb_iter_get_error(it, &rerr);
@@ -1052,6 +1208,17 @@ static int fetch_fill(rocksdb_iterator_t *it, int32_t p, size_t max_records,
     out->count = n;
     if (n) out->next_offset = out->records[n - 1].offset + 1;
     return 0;
+}
+
+/* Positions it at the batch holding offset of partition p: the last batch
+ * that starts at or before it, or (when retention removed that one
+ * meanwhile) the first batch after it.  The iterator is bounded to p's
+ * batches. */
+static void seek_batch(rocksdb_iterator_t *it, int32_t p, int64_t offset) {
+    unsigned char k[EDDY_EMB_KEY_LEN];
+    eddy_emb_key_encode(k, p, offset);
+    rocksdb_iter_seek_for_prev(it, (const char *)k, sizeof k);
+    if (!rocksdb_iter_valid(it)) rocksdb_iter_seek(it, (const char *)k, sizeof k);
 }
 
 static int emb_fetch(eddy_log *log, const char *topic, int32_t partition, int64_t offset,
@@ -1074,18 +1241,21 @@ static int emb_fetch(eddy_log *log, const char *topic, int32_t partition, int64_
     }
     if (offset >= end) goto done;
 
+    /* Batches of the partition that start before end: written whole before
+     * end was published. */
     unsigned char lo[EDDY_EMB_KEY_LEN], hi[EDDY_EMB_KEY_LEN];
-    eddy_emb_key_encode(lo, partition, offset);
+    eddy_emb_key_encode(lo, partition, 0);
     eddy_emb_key_encode(hi, partition, end);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     if (!ro) {
         rc = nomem(err);
         goto done;
     }
+    rocksdb_readoptions_set_iterate_lower_bound(ro, (const char *)lo, sizeof lo);
     rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, sizeof hi);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(el->el_db, ro, t->tp_cf);
-    rocksdb_iter_seek(it, (const char *)lo, sizeof lo);
-    rc = fetch_fill(it, partition, max_records, max_bytes, out, err);
+    seek_batch(it, partition, offset);
+    rc = fetch_fill(it, partition, offset, max_records, max_bytes, out, err);
     rocksdb_iter_destroy(it);
     rocksdb_readoptions_destroy(ro);
     if (rc) {
@@ -1180,30 +1350,46 @@ static int emb_flush(eddy_log *log, eddy_err *err) {
     return 0;
 }
 
-/* Retention of one partition of t (el_topics_lock held). */
+/* Retention of one partition of t (el_topics_lock held): it is bounded to
+ * the partition's batches.  Records are checked one by one, so the start
+ * offset moves exactly past the old records; the batches all of whose
+ * records are below it are deleted, and the "s:" key keeps the start. */
 static int retain_partition(emb_log *el, emb_topic *t, int32_t p, rocksdb_iterator_t *it,
                             int64_t cutoff, int64_t *deleted, eddy_err *err) {
     emb_part *part = &t->tp_parts[p];
     int64_t end = atomic_load_explicit(&part->ep_next, memory_order_acquire);
     int64_t start = atomic_load_explicit(&part->ep_start, memory_order_acquire);
-    int64_t new_start = start, n = 0;
+    int64_t new_start = start, keep = start; /* keep: first offset of the first batch kept */
+    bool stop = false;
     if (start >= end) return 0;
-    unsigned char k[EDDY_EMB_KEY_LEN], hi[EDDY_EMB_KEY_LEN];
-    eddy_emb_key_encode(k, p, start);
-    for (rocksdb_iter_seek(it, (const char *)k, sizeof k); rocksdb_iter_valid(it);
-         rocksdb_iter_next(it)) {
-        size_t klen, vlen;
+    seek_batch(it, p, start);
+    for (; !stop && rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t klen, vlen, pos, roff, rlen;
         const char *key = rocksdb_iter_key(it, &klen);
         const char *v = rocksdb_iter_value(it, &vlen);
         int32_t kp;
-        int64_t off, ts;
-        if (eddy_emb_key_decode(key, klen, &kp, &off) || kp != p || off >= end) break;
-        if (eddy_emb_value_timestamp(v, vlen, &ts))
-            return eddy_err_set(err, EDDY_CORRUPT, "record %s/%d@%lld is corrupt", t->tp_name,
-                                (int)p, (long long)off);
-        if (ts >= cutoff) break;
-        new_start = off + 1;
-        n++;
+        int64_t first, ts;
+        uint64_t count;
+        if (eddy_emb_key_decode(key, klen, &kp, &first) || kp != p || first >= end) break;
+        if (eddy_emb_batch_open(v, vlen, &count, &pos) ||
+            count > (uint64_t)(INT64_MAX - first))
+            return batch_corrupt(err, p, first);
+        keep = first;
+        for (uint64_t i = 0; i < count; i++) {
+            int64_t off = first + (int64_t)i;
+            if (eddy_emb_batch_next(v, vlen, &pos, &roff, &rlen))
+                return batch_corrupt(err, p, first);
+            if (off < new_start) continue;
+            if (eddy_emb_value_timestamp(v + roff, rlen, &ts))
+                return eddy_err_set(err, EDDY_CORRUPT, "record %s/%d@%lld is corrupt",
+                                    t->tp_name, (int)p, (long long)off);
+            if (ts >= cutoff) {
+                stop = true;
+                break;
+            }
+            new_start = off + 1;
+        }
+        if (!stop) keep = first + (int64_t)count; /* the whole batch goes */
     }
     char *rerr = NULL;
     rocksdb_iter_get_error(it, &rerr);
@@ -1214,11 +1400,12 @@ static int retain_partition(emb_log *el, emb_topic *t, int32_t p, rocksdb_iterat
     start_key(&sb, t->tp_name, p);
     if (sb.failed) return nomem(err);
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-    unsigned char v[8];
+    unsigned char k[EDDY_EMB_KEY_LEN], hi[EDDY_EMB_KEY_LEN], v[8];
     eddy_emb_key_encode(k, p, 0);
-    eddy_emb_key_encode(hi, p, new_start);
-    rocksdb_writebatch_delete_range_cf(wb, t->tp_cf, (const char *)k, sizeof k,
-                                       (const char *)hi, sizeof hi);
+    eddy_emb_key_encode(hi, p, keep);
+    if (keep > 0)
+        rocksdb_writebatch_delete_range_cf(wb, t->tp_cf, (const char *)k, sizeof k,
+                                           (const char *)hi, sizeof hi);
     eddy_emb_put_be64(v, new_start);
     rocksdb_writebatch_put_cf(wb, el->el_meta_cf, sb.buf, sb.len, (const char *)v, sizeof v);
     pthread_mutex_lock(&el->el_write_mu);
@@ -1228,7 +1415,7 @@ static int retain_partition(emb_log *el, emb_topic *t, int32_t p, rocksdb_iterat
     rocksdb_writebatch_destroy(wb);
     eddy_strbuf_fini(&sb);
     if (rerr) return rocks_fail(err, rerr, "deleting old records");
-    *deleted += n;
+    *deleted += new_start - start;
     return 0;
 }
 
@@ -1245,10 +1432,22 @@ static int emb_enforce_retention(eddy_log *log, int64_t now_ms, int64_t *deleted
             continue;
         if (now_ms < INT64_MIN + t->tp_cfg.retention_ms) continue;
         int64_t cutoff = now_ms - t->tp_cfg.retention_ms;
-        rocksdb_iterator_t *it = rocksdb_create_iterator_cf(el->el_db, el->el_ropts, t->tp_cf);
-        for (int32_t p = 0; p < t->tp_cfg.partitions && rc == 0; p++)
+        for (int32_t p = 0; p < t->tp_cfg.partitions && rc == 0; p++) {
+            unsigned char lo[EDDY_EMB_KEY_LEN], hi[EDDY_EMB_KEY_LEN];
+            rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+            if (!ro) {
+                rc = nomem(err);
+                break;
+            }
+            eddy_emb_key_encode(lo, p, 0);
+            eddy_emb_key_encode(hi, p, INT64_MAX);
+            rocksdb_readoptions_set_iterate_lower_bound(ro, (const char *)lo, sizeof lo);
+            rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, sizeof hi);
+            rocksdb_iterator_t *it = rocksdb_create_iterator_cf(el->el_db, ro, t->tp_cf);
             rc = retain_partition(el, t, p, it, cutoff, deleted, err);
-        rocksdb_iter_destroy(it);
+            rocksdb_iter_destroy(it);
+            rocksdb_readoptions_destroy(ro);
+        }
     }
     pthread_rwlock_unlock(&el->el_topics_lock);
     return rc;

@@ -1,5 +1,5 @@
-/* embedded_record.c - encodes and decodes the embedded log's record keys and values
- * (the format is described in embedded_record.h). */
+/* embedded_record.c - encodes and decodes the embedded log's batch keys, batch values
+ * and record values (the formats are described in embedded_record.h). */
 #include "connectors/embedded/embedded_record.h"
 
 #include <string.h>
@@ -188,4 +188,53 @@ int eddy_emb_value_decode(const void *p, size_t n, eddy_log_record *rec,
     return 0;
 bad:
     return eddy_err_set(err, EDDY_CORRUPT, "record value of %zu bytes does not decode", n);
+}
+
+/* ---- batches ------------------------------------------------------------- */
+
+/* The smallest record value: version, timestamp, NULL key, NULL value, no
+ * headers; with its one-byte length, the smallest frame. */
+#define MIN_VALUE_SIZE (1 + 8 + 1 + 1 + 1)
+#define MIN_FRAME_SIZE (1 + MIN_VALUE_SIZE)
+
+size_t eddy_emb_frame_size(const eddy_log_record *rec) {
+    size_t n = eddy_emb_value_size(rec);
+    return varint_size(n) + n;
+}
+
+size_t eddy_emb_frame_encode(const eddy_log_record *rec, int64_t timestamp,
+                             unsigned char *out) {
+    size_t n = eddy_emb_value_size(rec);
+    unsigned char *o = varint_put(out, n);
+    o += eddy_emb_value_encode(rec, timestamp, o);
+    return (size_t)(o - out);
+}
+
+size_t eddy_emb_batch_header(unsigned char out[EDDY_EMB_BATCH_HEADER_MAX], uint64_t count) {
+    out[0] = EDDY_EMB_BATCH_VERSION;
+    return (size_t)(varint_put(out + 1, count) - out);
+}
+
+int eddy_emb_batch_open(const void *p, size_t n, uint64_t *count, size_t *pos) {
+    const unsigned char *b = p;
+    size_t at = 1;
+    uint64_t c;
+    if (n < 1 || b[0] != EDDY_EMB_BATCH_VERSION) return EDDY_CORRUPT;
+    if (varint_get(b, n, &at, &c) || c == 0 || c > (n - at) / MIN_FRAME_SIZE)
+        return EDDY_CORRUPT;
+    *count = c;
+    *pos = at;
+    return 0;
+}
+
+int eddy_emb_batch_next(const void *p, size_t n, size_t *pos, size_t *rec_off,
+                        size_t *rec_len) {
+    const unsigned char *b = p;
+    size_t at = *pos;
+    uint64_t len;
+    if (varint_get(b, n, &at, &len) || len > n - at) return EDDY_CORRUPT;
+    *rec_off = at;
+    *rec_len = (size_t)len;
+    *pos = at + (size_t)len;
+    return 0;
 }

@@ -1,5 +1,6 @@
 /* test_embedded_log.c - what is particular to the embedded (RocksDB) log: its
- * directory, round-robin placement, crash durability, cleanup on topic delete. */
+ * directory, round-robin placement, crash durability, cleanup on topic delete,
+ * and record batches (fetches and retention that start inside a batch). */
 #include "connectors/log.h"
 
 #include <ftw.h>
@@ -250,6 +251,179 @@ static void test_many_partitions_recover_their_offsets(void **state) {
     eddy_log_close(log);
 }
 
+/* Commits one transaction of n records to (topic, p) with timestamps ts[i]
+ * and values "0", "1", ... */
+static void commit_batch(eddy_log *log, const char *topic, int32_t p, const int64_t *ts,
+                         int n) {
+    eddy_log_txn *tx = NULL;
+    eddy_err err;
+    char vals[10][2];
+    assert_true(n <= 10);
+    assert_int_equal(eddy_log_txn_begin(log, &tx, &err), 0);
+    for (int i = 0; i < n; i++) {
+        snprintf(vals[i], sizeof vals[i], "%d", i);
+        eddy_log_record r = {.timestamp = ts[i], .value = vals[i], .value_len = 1};
+        assert_int_equal(eddy_log_txn_produce(tx, topic, p, &r, NULL, &err), 0);
+    }
+    assert_int_equal(eddy_log_txn_commit(tx, 0, &err), 0);
+    eddy_log_txn_destroy(tx);
+}
+
+static void test_fetch_from_inside_a_batch_starts_at_that_record(void **state) {
+    eddy_log *log = open_log(*state);
+    eddy_err err;
+    eddy_log_batch b;
+    eddy_log_batch_init(&b);
+    create_topic(log, "t", 1);
+    static const int64_t ts[5] = {1, 2, 3, 4, 5};
+    commit_batch(log, "t", 0, ts, 5); /* 0..4 */
+    commit_batch(log, "t", 0, ts, 3); /* 5..7 */
+    assert_int_equal(eddy_log_fetch(log, "t", 0, 3, 4, 0, &b, &err), 0);
+    assert_int_equal(b.count, 4); /* 3, 4 from the first batch, 5, 6 from the second */
+    for (size_t i = 0; i < 4; i++) assert_int_equal(b.records[i].offset, 3 + (int64_t)i);
+    assert_memory_equal(b.records[0].value, "3", 1);
+    assert_memory_equal(b.records[2].value, "0", 1);
+    assert_int_equal(b.next_offset, 7);
+    assert_int_equal(eddy_log_fetch(log, "t", 0, 7, 10, 0, &b, &err), 0);
+    assert_int_equal(b.count, 1);
+    assert_memory_equal(b.records[0].value, "2", 1);
+    assert_int_equal(b.next_offset, 8);
+    eddy_log_batch_fini(&b);
+    eddy_log_close(log);
+}
+
+static void test_txn_over_partitions_and_topics_is_dense_in_each(void **state) {
+    eddy_log *log = open_log(*state);
+    eddy_err err;
+    eddy_log_txn *tx = NULL;
+    create_topic(log, "a", 2);
+    create_topic(log, "b", 1);
+    eddy_log_record r = {.timestamp = 1, .value = "v", .value_len = 1};
+    assert_int_equal(eddy_log_produce(log, "a", 1, &r, 0, NULL, NULL, &err), 0);
+    assert_int_equal(eddy_log_txn_begin(log, &tx, &err), 0);
+    static const struct { const char *topic; int32_t p; int64_t off; } want[] = {
+        {"a", 0, 0}, {"a", 1, 1}, {"b", 0, 0}, {"a", 0, 1}, {"a", 1, 2}, {"a", 0, 2},
+    };
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(eddy_log_txn_produce(tx, want[i].topic, want[i].p, &r, NULL, &err), 0);
+    assert_int_equal(eddy_log_txn_commit(tx, 0, &err), 0);
+    for (size_t i = 0; i < 6; i++) {
+        int32_t p = -1;
+        int64_t off = -1;
+        assert_int_equal(eddy_log_txn_result(tx, i, &p, &off), 0);
+        assert_int_equal(p, want[i].p);
+        assert_int_equal(off, want[i].off);
+    }
+    eddy_log_txn_destroy(tx);
+    eddy_log_close(log);
+    log = open_log(*state); /* end offsets come back from the batches */
+    int64_t end = -1;
+    assert_int_equal(eddy_log_partition_offsets(log, "a", 0, NULL, &end, &err), 0);
+    assert_int_equal(end, 3);
+    assert_int_equal(eddy_log_partition_offsets(log, "a", 1, NULL, &end, &err), 0);
+    assert_int_equal(end, 3);
+    assert_int_equal(eddy_log_partition_offsets(log, "b", 0, NULL, &end, &err), 0);
+    assert_int_equal(end, 1);
+    eddy_log_close(log);
+}
+
+static void test_retention_inside_a_batch_keeps_the_start_exact(void **state) {
+    eddy_log *log = open_log(*state);
+    eddy_err err;
+    eddy_log_batch b;
+    eddy_log_batch_init(&b);
+    eddy_log_topic_config cfg;
+    eddy_log_topic_config_init(&cfg);
+    cfg.retention_ms = 1000;
+    assert_int_equal(eddy_log_topic_create(log, "t", &cfg, &err), 0);
+    static const int64_t old[2] = {100, 200}, mixed[4] = {300, 400, 9000, 500};
+    commit_batch(log, "t", 0, old, 2);   /* 0..1: all old */
+    commit_batch(log, "t", 0, mixed, 4); /* 2..5: 2, 3 old, then a newer one */
+    int64_t deleted = -1, start = -1, end = -1;
+    assert_int_equal(eddy_log_enforce_retention(log, 5000, &deleted, &err), 0);
+    assert_int_equal(deleted, 4);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(eddy_log_partition_offsets(log, "t", 0, &start, &end, &err), 0);
+        assert_int_equal(start, 4);
+        assert_int_equal(end, 6);
+        assert_int_equal(eddy_log_fetch(log, "t", 0, 3, 10, 0, &b, &err), EDDY_RANGE);
+        assert_int_equal(eddy_log_fetch(log, "t", 0, 4, 10, 0, &b, &err), 0);
+        assert_int_equal(b.count, 2);
+        assert_int_equal(b.records[0].offset, 4);
+        assert_int_equal(b.records[0].timestamp, 9000);
+        eddy_log_close(log);
+        log = open_log(*state);
+    }
+    assert_int_equal(eddy_log_enforce_retention(log, 5000, &deleted, &err), 0);
+    assert_int_equal(deleted, 0);
+    assert_int_equal(eddy_log_enforce_retention(log, 20000, &deleted, &err), 0);
+    assert_int_equal(deleted, 2);
+    assert_int_equal(eddy_log_partition_offsets(log, "t", 0, &start, &end, &err), 0);
+    assert_int_equal(start, 6);
+    assert_int_equal(end, 6);
+    eddy_log_batch_fini(&b);
+    eddy_log_close(log);
+}
+
+static void test_max_bytes_can_stop_inside_a_batch(void **state) {
+    eddy_log *log = open_log(*state);
+    eddy_err err;
+    eddy_log_batch b;
+    eddy_log_batch_init(&b);
+    create_topic(log, "t", 1);
+    static const int64_t ts[4] = {1, 1, 1, 1};
+    commit_batch(log, "t", 0, ts, 4);
+    assert_int_equal(eddy_log_fetch(log, "t", 0, 1, 10, 1, &b, &err), 0);
+    assert_int_equal(b.count, 1);
+    assert_int_equal(b.records[0].offset, 1);
+    assert_int_equal(b.next_offset, 2);
+    eddy_log_batch_fini(&b);
+    eddy_log_close(log);
+}
+
+/* A transaction of more than a megabyte for one partition is stored as
+ * several batches; its offsets stay dense and come back after a reopen. */
+static void test_large_txn_is_split_into_batches_with_dense_offsets(void **state) {
+    eddy_log *log = open_log(*state);
+    eddy_err err;
+    eddy_log_batch b;
+    eddy_log_batch_init(&b);
+    eddy_log_txn *tx = NULL;
+    create_topic(log, "t", 1);
+    enum { BIG = 600 * 1024 };
+    char *big = malloc(BIG);
+    assert_non_null(big);
+    memset(big, 'x', BIG);
+    assert_int_equal(eddy_log_txn_begin(log, &tx, &err), 0);
+    for (int i = 0; i < 4; i++) {
+        big[0] = (char)('a' + i);
+        eddy_log_record r = {.timestamp = 1, .value = big, .value_len = i < 3 ? BIG : 1};
+        assert_int_equal(eddy_log_txn_produce(tx, "t", 0, &r, NULL, &err), 0);
+    }
+    assert_int_equal(eddy_log_txn_commit(tx, 0, &err), 0);
+    eddy_log_txn_destroy(tx);
+    for (int round = 0; round < 2; round++) {
+        int64_t end = -1;
+        assert_int_equal(eddy_log_partition_offsets(log, "t", 0, NULL, &end, &err), 0);
+        assert_int_equal(end, 4);
+        assert_int_equal(eddy_log_fetch(log, "t", 0, 0, 10, 0, &b, &err), 0);
+        assert_int_equal(b.count, 4);
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(b.records[i].offset, i);
+            assert_int_equal(((const char *)b.records[i].value)[0], 'a' + i);
+            assert_int_equal(b.records[i].value_len, i < 3 ? BIG : 1);
+        }
+        assert_int_equal(eddy_log_fetch(log, "t", 0, 2, 10, 0, &b, &err), 0);
+        assert_int_equal(b.count, 2);
+        assert_int_equal(b.records[0].offset, 2);
+        eddy_log_close(log);
+        log = open_log(*state);
+    }
+    free(big);
+    eddy_log_batch_fini(&b);
+    eddy_log_close(log);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, dir_setup, dir_teardown)
 
 int main(void) {
@@ -264,6 +438,11 @@ int main(void) {
         T(test_retention_with_extreme_now_does_not_overflow),
         T(test_committed_writes_survive_sigkill),
         T(test_many_partitions_recover_their_offsets),
+        T(test_fetch_from_inside_a_batch_starts_at_that_record),
+        T(test_txn_over_partitions_and_topics_is_dense_in_each),
+        T(test_retention_inside_a_batch_keeps_the_start_exact),
+        T(test_max_bytes_can_stop_inside_a_batch),
+        T(test_large_txn_is_split_into_batches_with_dense_offsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
-/* test_embedded_record.c - the embedded log's key and value encodings: order of keys,
- * round trips, and rejection of damaged values. */
+/* test_embedded_record.c - the embedded log's key, record value and batch encodings:
+ * order of keys, round trips, and rejection of damaged values and batches. */
 #include "connectors/embedded/embedded_record.h"
 
 #include <stdarg.h>
@@ -153,6 +153,98 @@ static void test_damaged_values_are_corrupt(void **state) {
     free(buf);
 }
 
+/* A batch of the records in rs: header and frames in a new buffer. */
+static unsigned char *encode_batch(const eddy_log_record *rs, size_t count, size_t *n) {
+    size_t cap = EDDY_EMB_BATCH_HEADER_MAX;
+    for (size_t i = 0; i < count; i++) cap += eddy_emb_frame_size(&rs[i]);
+    unsigned char *buf = malloc(cap);
+    assert_non_null(buf);
+    *n = eddy_emb_batch_header(buf, count);
+    for (size_t i = 0; i < count; i++) {
+        size_t f = eddy_emb_frame_encode(&rs[i], (int64_t)i + 10, buf + *n);
+        assert_int_equal(f, eddy_emb_frame_size(&rs[i]));
+        *n += f;
+    }
+    return buf;
+}
+
+static void test_batch_round_trips_its_records_in_order(void **state) {
+    (void)state;
+    eddy_log_header hs[3], got_h[3];
+    eddy_log_record rs[3] = {sample(hs), {.value = "v", .value_len = 1}, sample(hs)};
+    rs[2].key = NULL;
+    size_t n, pos, roff, rlen;
+    uint64_t count;
+    unsigned char *buf = encode_batch(rs, 3, &n);
+    assert_int_equal(eddy_emb_batch_open(buf, n, &count, &pos), 0);
+    assert_int_equal(count, 3);
+    for (size_t i = 0; i < 3; i++) {
+        eddy_log_record got;
+        assert_int_equal(eddy_emb_batch_next(buf, n, &pos, &roff, &rlen), 0);
+        assert_int_equal(eddy_emb_value_decode(buf + roff, rlen, &got, got_h, NULL), 0);
+        assert_int_equal(got.timestamp, (int64_t)i + 10);
+        assert_int_equal(got.header_count, rs[i].header_count);
+        assert_int_equal(got.key == NULL, rs[i].key == NULL);
+        assert_int_equal(got.value_len, rs[i].value_len);
+    }
+    assert_int_equal(pos, n);
+    free(buf);
+}
+
+static void test_batch_of_many_records_has_a_multi_byte_count(void **state) {
+    (void)state;
+    enum { N = 300 };
+    eddy_log_record *rs = calloc(N, sizeof *rs);
+    assert_non_null(rs);
+    size_t n, pos, roff, rlen;
+    uint64_t count;
+    unsigned char *buf = encode_batch(rs, N, &n);
+    assert_int_equal(eddy_emb_batch_open(buf, n, &count, &pos), 0);
+    assert_int_equal(count, N);
+    assert_int_equal(pos, 3); /* version and a two-byte varint */
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(eddy_emb_batch_next(buf, n, &pos, &roff, &rlen), 0);
+    assert_int_equal(pos, n);
+    free(buf);
+    free(rs);
+}
+
+static void test_damaged_batch_headers_are_corrupt(void **state) {
+    (void)state;
+    eddy_log_record rs[2] = {{.value = "a", .value_len = 1}, {.value = "b", .value_len = 1}};
+    size_t n, pos;
+    uint64_t count;
+    unsigned char *buf = encode_batch(rs, 2, &n);
+    assert_int_equal(eddy_emb_batch_open(buf, 0, &count, &pos), EDDY_CORRUPT);
+    buf[0] = EDDY_EMB_VALUE_VERSION; /* a record value, not a batch */
+    assert_int_equal(eddy_emb_batch_open(buf, n, &count, &pos), EDDY_CORRUPT);
+    buf[0] = EDDY_EMB_BATCH_VERSION;
+    buf[1] = 0; /* no records */
+    assert_int_equal(eddy_emb_batch_open(buf, n, &count, &pos), EDDY_CORRUPT);
+    buf[1] = 100; /* more records than the bytes can hold */
+    assert_int_equal(eddy_emb_batch_open(buf, n, &count, &pos), EDDY_CORRUPT);
+    buf[1] = 2;
+    assert_int_equal(eddy_emb_batch_open(buf, n, &count, &pos), 0);
+    free(buf);
+}
+
+static void test_truncated_batch_frames_are_corrupt(void **state) {
+    (void)state;
+    eddy_log_record rs[2] = {{.value = "a", .value_len = 1}, {.value = "bb", .value_len = 2}};
+    size_t n;
+    unsigned char *buf = encode_batch(rs, 2, &n);
+    for (size_t len = 2; len < n; len++) {
+        unsigned char *copy = malloc(len); /* so ASan sees over-reads */
+        memcpy(copy, buf, len);
+        size_t pos = 2, roff, rlen;
+        int rc = eddy_emb_batch_next(copy, len, &pos, &roff, &rlen);
+        if (rc == 0) rc = eddy_emb_batch_next(copy, len, &pos, &roff, &rlen);
+        if (rc != EDDY_CORRUPT) fail_msg("a batch cut to %zu of %zu bytes decoded", len, n);
+        free(copy);
+    }
+    free(buf);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_sort_by_partition_then_offset),
@@ -162,6 +254,10 @@ int main(void) {
         cmocka_unit_test(test_decode_without_header_array_only_counts),
         cmocka_unit_test(test_every_truncated_value_is_corrupt),
         cmocka_unit_test(test_damaged_values_are_corrupt),
+        cmocka_unit_test(test_batch_round_trips_its_records_in_order),
+        cmocka_unit_test(test_batch_of_many_records_has_a_multi_byte_count),
+        cmocka_unit_test(test_damaged_batch_headers_are_corrupt),
+        cmocka_unit_test(test_truncated_batch_frames_are_corrupt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
