@@ -50,7 +50,7 @@ void eddy_engine_set_status(eddy_engine *e, const char *id, const char *status, 
 
 /* Parses one statement text; error positions are made absolute using the
  * piece's start (line, col). */
-static int parse_one(const char *text, int line0, int col0, eddy_arena *arena, eddy_stmt **out, eddy_err *err) {
+int eddy_engine_parse_one(const char *text, int line0, int col0, eddy_arena *arena, eddy_stmt **out, eddy_err *err) {
     eddy_list stmts = {0};
     int rc = eddy_parse(text, arena, &stmts, err);
     if (rc) {
@@ -98,7 +98,7 @@ static void replay_one(void *ud, int64_t seq, const char *command_id, const char
     json_t *entity = NULL;
     eddy_err_clear(&err);
     if (!arena) return;
-    if (parse_one(statement, 1, 1, arena, &st, &err) == 0) {
+    if (eddy_engine_parse_one(statement, 1, 1, arena, &st, &err) == 0) {
         eddy_exec x = {0};
         x.engine = e;
         x.catalog = e->catalog;
@@ -527,7 +527,7 @@ int eddy_engine_ksql(eddy_engine *e, const eddy_ksql_request *req, json_t **resp
             }
             text = texts[i];
         }
-        if ((rc = parse_one(text, pieces[i].line, pieces[i].col, arena, &stmts[i], &err))) {
+        if ((rc = eddy_engine_parse_one(text, pieces[i].line, pieces[i].col, arena, &stmts[i], &err))) {
             *http_status = 400;
             *response = eddy_entity_statement_error(EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, text, NULL);
             goto done;

@@ -88,6 +88,10 @@ int eddy_exec_insert_values(eddy_exec *x, json_t **entity, eddy_err *err);
 /* Planner settings for a statement. */
 void eddy_exec_plan_settings(const eddy_exec *x, eddy_plan_settings *s);
 
+/* Parses exactly one statement; syntax errors read as ksqlDB's ("line L:C:
+ * Syntax Error\n..."), positions offset by (line0, col0). */
+int eddy_engine_parse_one(const char *text, int line0, int col0, eddy_arena *arena, eddy_stmt **out, eddy_err *err);
+
 /* Records a command's status for /status. */
 void eddy_engine_set_status(eddy_engine *e, const char *id, const char *status, const char *message);
 

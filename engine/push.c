@@ -77,10 +77,16 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
         rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, req->sql);
         goto done;
     }
-    if (eddy_parse(sql, arena, &stmts, &err)) {
+    /* A trailing ';' is optional here (parse a copy without it). */
+    char *text = eddy_arena_strdup(arena, sql);
+    size_t len = text ? strlen(text) : 0;
+    while (len && (text[len - 1] == ';' || text[len - 1] == ' ' || text[len - 1] == '\n')) text[--len] = '\0';
+    eddy_stmt *one = NULL;
+    if (!text || eddy_engine_parse_one(text, 1, 1, arena, &one, &err)) {
         rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, sql);
         goto done;
     }
+    eddy_list_push(arena, &stmts, one);
     if (stmts.n != 1 || ((eddy_stmt *)stmts.items[0])->kind != EDDY_STMT_QUERY) {
         rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT,
                        "The query endpoints take exactly one SELECT statement; send other statements to /ksql", sql);
@@ -88,6 +94,27 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
     }
     const eddy_stmt *st = stmts.items[0];
     bool pull = st->u.query->emit == EDDY_EMIT_NONE;
+    if (pull && st->u.query->has_limit) {
+        json_t *lp = json_is_object(req->properties) ? json_object_get(req->properties, "ksql.query.pull.limit.clause.enabled") : NULL;
+        const char *enabled = json_is_string(lp) ? json_string_value(lp)
+                              : json_is_boolean(lp) ? (json_is_true(lp) ? "true" : "false")
+                                                    : eddy_config_get(e->config, "ksql.query.pull.limit.clause.enabled");
+        if (enabled && strcasecmp(enabled, "false") == 0) {
+            rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT,
+                           "LIMIT clause in pull queries is currently disabled. You can enable them by setting "
+                           "ksql.query.pull.limit.clause.enabled=true. See https://cnfl.io/queries for more info.\n"
+                           "Add EMIT CHANGES if you intended to issue a push query.",
+                           sql);
+            goto done;
+        }
+        if (st->u.query->limit < 0) {
+            rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT,
+                           "Pull queries don't support negative integers in the LIMIT clause. See "
+                           "https://cnfl.io/queries for more info.",
+                           sql);
+            goto done;
+        }
+    }
 
     /* Plan against the catalog (read under the engine's lock). */
     eddy_exec x = {0};

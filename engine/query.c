@@ -395,8 +395,14 @@ int eddy_qrun_step_task(eddy_qrun *q, int i, bool *did_work, eddy_err *err) {
     q->processed += (int64_t)t->fetched.count;
     int64_t next = t->fetched.next_offset;
     if (q->opts.rows) {
-        /* Push query: hand the rows over, honouring LIMIT.  Tasks may run on
-         * different threads, so rows are reserved atomically. */
+        /* Push query: records with a null value are not rows (ksqlDB's push
+         * queries skip them). */
+        size_t kept = 0;
+        for (size_t i = 0; i < t->out.count; i++)
+            if (!(t->out.rows[i].flags & EDDY_ROW_NULL_VALUE)) t->out.rows[kept++] = t->out.rows[i];
+        t->out.count = kept;
+        /* Hand the rows over, honouring LIMIT.  Tasks may run on different
+         * threads, so rows are reserved atomically. */
         if (p->has_limit) {
             int64_t before = atomic_fetch_add(&q->delivered, (int64_t)t->out.count);
             int64_t left = p->limit - before;

@@ -112,7 +112,7 @@ static int cmd_serve(int argc, char **argv) {
     eddy_err err;
     int rc = 1;
     char host[256];
-    uint16_t port;
+    uint16_t port = 0;
     eddy_err_clear(&err);
     if (!cfg) return 1;
     if (read_options(argc, argv, cfg, &err)) {
