@@ -125,7 +125,7 @@ const eddy_function_def eddy_functions_builtin[] = {
        "Returns the natural logarithm of its argument, which must be greater than 0.",
        NUM_TO_DOUBLE("value")),
     FN("LOG", SCALAR, CAT_MATH, 0,
-       "Returns the base-10 logarithm of a value, or its logarithm in the given base.",
+       "Returns the natural logarithm of a value (as Java's Math.log), or its logarithm in the given base.",
        "DOUBLE(INT value); DOUBLE(BIGINT value); DOUBLE(DOUBLE value);"
        " DOUBLE(INT base, INT value); DOUBLE(BIGINT base, BIGINT value);"
        " DOUBLE(DOUBLE base, DOUBLE value)"),
