@@ -444,10 +444,15 @@ static int arith_type(tctx *c, const eddy_expr *e, eddy_binop op, eddy_type *l, 
 
 static int arith(tctx *c, const eddy_expr *e, texpr *l, texpr *r, texpr **out) {
     eddy_binop op = e->v.binary.op;
-    /* an untyped NULL takes the other side's type */
-    if (!l->type && r->type && coerce(c, &l, r->type)) return c->err->code;
-    if (!r->type && l->type && coerce(c, &r, l->type)) return c->err->code;
-    if (!l->type && !r->type) return fail(c, e, "Error processing expression: %s. Unsupported arithmetic types. NULL NULL", etext(e));
+    /* ksqlDB refuses arithmetic on an untyped NULL ("1 + NULL"). */
+    if (!l->type || !r->type) {
+        char *lt = l->type ? eddy_type_to_string(l->type) : NULL, *rtx = r->type ? eddy_type_to_string(r->type) : NULL;
+        int rc = fail(c, e, "Error processing expression: %s. Arithmetic on types %s and %s are not supported.", etext(e),
+                      lt ? lt : "null", rtx ? rtx : "null");
+        free(lt);
+        free(rtx);
+        return rc;
+    }
     eddy_type *rt;
     int rc = arith_type(c, e, op, l->type, r->type, &rt);
     if (rc) return rc;
