@@ -140,33 +140,6 @@ void eddy_rest_put_string(eddy_strbuf *out, const char *s, size_t len) {
 
 void eddy_rest_put_java_double(eddy_strbuf *out, double d) { eddy_java_double_text(d, out); }
 
-/* BigDecimal.toPlainString of unscaled * 10^-scale. */
-static void put_decimal(eddy_strbuf *out, eddy_int128 unscaled, int scale) {
-    char rev[64];
-    int n = 0;
-    bool neg = unscaled < 0;
-    unsigned __int128 u = neg ? (unsigned __int128)(-(unscaled + 1)) + 1 : (unsigned __int128)unscaled;
-    do {
-        rev[n++] = (char)('0' + (int)(u % 10));
-        u /= 10;
-    } while (u && n < (int)sizeof rev);
-    if (neg) eddy_strbuf_putc(out, '-');
-    if (scale <= 0) {
-        while (n > 0) eddy_strbuf_putc(out, rev[--n]);
-        if (!(n == 0 && rev[0] == '0' && scale < 0))
-            for (int i = 0; i < -scale; i++) eddy_strbuf_putc(out, '0');
-        return;
-    }
-    if (n <= scale) {
-        eddy_strbuf_puts(out, "0.");
-        for (int i = n; i < scale; i++) eddy_strbuf_putc(out, '0');
-        while (n > 0) eddy_strbuf_putc(out, rev[--n]);
-        return;
-    }
-    while (n > scale) eddy_strbuf_putc(out, rev[--n]);
-    eddy_strbuf_putc(out, '.');
-    while (n > 0) eddy_strbuf_putc(out, rev[--n]);
-}
 
 /* The type of v's kind when the column type does not say (t NULL or not matching). */
 static const eddy_type *kind_type(const eddy_value *v, const eddy_type *t) {
@@ -192,7 +165,7 @@ void eddy_rest_put_value(eddy_strbuf *out, const eddy_value *v, const eddy_type 
         else if (isinf(v->u.d)) eddy_strbuf_puts(out, v->u.d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         else eddy_rest_put_java_double(out, v->u.d);
         return;
-    case EDDY_V_DECIMAL: put_decimal(out, *v->u.dec, v->v_scale); return;
+    case EDDY_V_DECIMAL: eddy_decimal_plain_text(*v->u.dec, v->v_scale, out); return;
     case EDDY_V_STRING: eddy_rest_put_string(out, v->u.s, v->v_len); return;
     case EDDY_V_ARRAY:
         eddy_strbuf_putc(out, '[');
