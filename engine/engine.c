@@ -1,5 +1,6 @@
 /* engine.c - opens the log and catalog, replays the command log, runs /ksql requests. */
 #include "engine/engine_internal.h"
+#include "engine/store.h"
 
 #include "engine/entities.h"
 #include "engine/fn.h"
@@ -147,6 +148,44 @@ void eddy_engine_stop_query(eddy_engine *e, const char *id) {
             return;
         }
     }
+}
+
+typedef struct table_read {
+    const eddy_value *key;
+    int64_t wlo, whi;
+    eddy_batch *out;
+    eddy_err *err;
+} table_read;
+
+static int read_one(eddy_qrun *q, void *ud) {
+    table_read *r = ud;
+    return eddy_qrun_read_state(q, r->key, r->wlo, r->whi, r->out, r->err);
+}
+
+int eddy_engine_table_read(eddy_engine *e, const char *name, const eddy_value *key, int64_t wlo, int64_t whi,
+                           eddy_batch *out, eddy_err *err) {
+    pthread_mutex_lock(&e->mu);
+    const eddy_source *s = eddy_catalog_find_source(e->catalog, name);
+    char id[512] = "";
+    if (s && s->kind == EDDY_SOURCE_TABLE && s->nwrite_queries > 0) snprintf(id, sizeof id, "%s", s->write_queries[0]);
+    pthread_mutex_unlock(&e->mu);
+    if (!*id)
+        return eddy_err_set(err, EDDY_NOTFOUND,
+                            "The `%s` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE "
+                            "QUERYABLE_%s AS SELECT * FROM %s'. See https://cnfl.io/queries for more info.",
+                            name, name, name);
+    table_read r = {.key = key, .wlo = wlo, .whi = whi, .out = out, .err = err};
+    int rc;
+    if (e->runtime) {
+        rc = eddy_runtime_with_query(e->runtime, id, read_one, &r);
+    } else {
+        rc = EDDY_NOTFOUND;
+        for (int i = 0; i < e->ndriver; i++)
+            if (strcmp(eddy_qrun_id(e->driver[i]), id) == 0) rc = read_one(e->driver[i], &r);
+    }
+    if (rc == EDDY_NOTFOUND && !err->code)
+        eddy_err_set(err, rc, "The query %s that materializes `%s` is not running.", id, name);
+    return rc;
 }
 
 int eddy_engine_run_until_idle(eddy_engine *e, eddy_err *err) {
@@ -325,6 +364,12 @@ int eddy_engine_open_ex(const eddy_config *cfg, eddy_log *log, const eddy_engine
         if ((rc = eddy_log_open_embedded(path, &e->log, err))) goto fail;
         e->own_log = true;
     }
+    {
+        const char *dir = eddy_config_get(cfg, "ksql.streams.state.dir");
+        char path[4096];
+        snprintf(path, sizeof path, "%s/state", dir && *dir ? dir : ".");
+        if ((rc = eddy_stores_open(e->own_log ? path : NULL, &e->stores, err))) goto fail;
+    }
     if ((rc = eddy_command_log_open(e->log, e->service_id, &e->cmdlog, err))) goto fail;
     if ((rc = open_processing_log(e, err))) goto fail;
     if (!e->opts.deterministic) {
@@ -354,6 +399,7 @@ void eddy_engine_close(eddy_engine *e) {
     for (int i = 0; i < e->ndriver; i++) eddy_qrun_destroy(e->driver[i]);
     free(e->driver);
     free(e->processing_log_topic);
+    eddy_stores_close(e->stores);
     eddy_command_log_close(e->cmdlog);
     if (e->own_log) eddy_log_close(e->log);
     eddy_catalog_destroy(e->catalog);
@@ -366,6 +412,24 @@ void eddy_engine_close(eddy_engine *e) {
     free(e->service_id);
     pthread_mutex_destroy(&e->mu);
     free(e);
+}
+
+void eddy_engine_state_opts(eddy_engine *e, const json_t *props, eddy_qrun_opts *o) {
+    o->stores = e->stores;
+    if (e->opts.deterministic) {
+        o->cache_max_bytes = 0;
+        o->commit_interval_ms = 0;
+        return;
+    }
+    const char *names[2] = {"ksql.streams.cache.max.bytes.buffering", "ksql.streams.commit.interval.ms"};
+    int64_t *dst[2] = {&o->cache_max_bytes, &o->commit_interval_ms};
+    for (int i = 0; i < 2; i++) {
+        const json_t *v = props ? json_object_get(props, names[i]) : NULL;
+        if (!v && props) v = json_object_get(props, names[i] + strlen("ksql.streams."));
+        if (json_is_integer(v)) *dst[i] = json_integer_value(v);
+        else if (json_is_string(v)) *dst[i] = atoll(json_string_value(v));
+        else *dst[i] = eddy_config_get_int(e->config, names[i]);
+    }
 }
 
 const char *eddy_engine_service_id(const eddy_engine *e) { return e->service_id; }

@@ -116,6 +116,17 @@ int eddy_engine_insert_json(eddy_engine *e, const char *target, const json_t *ro
  * EDDY_ANALYSIS (read-only or windowed) with a message. */
 int eddy_engine_insert_check(eddy_engine *e, const char *target, eddy_err *err);
 
+/* Pull queries on tables: the rows of table `name` from the state of the
+ * query that materializes it (a CREATE TABLE AS SELECT), in the table's
+ * schema (key columns first; ts is ROWTIME; windowed rows carry
+ * EDDY_ROW_WINDOWED with wstart/wend), appended to out (out->ncols = the
+ * table's column count).  key: the key columns' values, or NULL for every
+ * row; windows starting in [wlo, whi] (use 0 and INT64_MAX for all).
+ * EDDY_NOTFOUND with ksqlDB's "isn't queryable" message when no running
+ * query materializes the table.  Safe while the stream threads run. */
+int eddy_engine_table_read(eddy_engine *e, const char *name, const eddy_value *key, int64_t wlo, int64_t whi,
+                           eddy_batch *out, eddy_err *err);
+
 /* GET /status: {"commandStatuses": {"<command id>": "SUCCESS", ...}} */
 json_t *eddy_engine_command_statuses(eddy_engine *e);
 /* GET /status/<type>/<entity>/<action>: {"status", "message"}; NULL when

@@ -32,6 +32,7 @@ struct eddy_engine {
     command_status *commands;
     eddy_engine_opts opts;
     eddy_runtime *runtime;     /* stream threads; NULL in deterministic mode */
+    struct eddy_stores *stores;/* state of stateful queries (state.dir/state, or in memory) */
     int ndriver;               /* deterministic mode: queries in start order */
     eddy_qrun **driver;
     char *processing_log_topic;
@@ -41,6 +42,11 @@ struct eddy_engine {
     int npushq;                /* deterministic mode: push queries stepped by eddy_engine_push_run_until_idle */
     eddy_qrun **pushq;
 };
+
+/* Fills the state settings of query options: stores, record cache size and
+ * commit interval (the cache is off in deterministic mode, as in ksqlDB's
+ * tests).  props: the request's properties (may be NULL). */
+void eddy_engine_state_opts(eddy_engine *e, const json_t *props, eddy_qrun_opts *o);
 
 /* Starts a persistent query (runtime or driver list).  Takes q. */
 int eddy_engine_start_query(eddy_engine *e, eddy_qrun *q, eddy_err *err);

@@ -798,6 +798,7 @@ static int run_persistent(eddy_exec *x, eddy_plan *p, const char *id, eddy_err *
     o.fail_on_error = fail && strcasecmp(fail, "true") == 0;
     o.on_error = eddy_engine_processing_log;
     o.error_ud = x->engine;
+    eddy_engine_state_opts(x->engine, x->props, &o);
     eddy_qrun *q;
     if ((rc = eddy_qrun_new(x->engine->log, p, &o, &q, err))) return rc;
     return eddy_engine_start_query(x->engine, q, err);
@@ -835,7 +836,8 @@ static int exec_csas(eddy_exec *x, json_t **entity, eddy_err *err) {
     eddy_exec_plan_settings(x, &set);
     if ((rc = eddy_plan_query(x->catalog, st, &set, &p, err))) return rc;
     if ((rc = ensure_sink_topic(x, p, err))) goto fail;
-    snprintf(id, sizeof id, "CSAS_%s_%lld", p->sink->name, (long long)command_seq(x));
+    snprintf(id, sizeof id, "%s_%s_%lld", p->sink->kind == EDDY_SOURCE_TABLE ? "CTAS" : "CSAS", p->sink->name,
+             (long long)command_seq(x));
     if (asprintf(&cid, "%s/`%s`/create", kind_lower(p->sink->kind), p->sink->name) < 0) {
         cid = NULL;
         rc = nomem(err);

@@ -215,6 +215,8 @@ static int emit_row(eddy_exprs *x, const eddy_row *in, eddy_batch *out, sqlite3_
     r->offset = in->offset;
     r->partition = in->partition;
     r->flags = in->flags;
+    r->wstart = in->wstart;
+    r->wend = in->wend;
     if (copy_headers(out->arena, in, r)) return EDDY_NOMEM;
     for (int j = 0; j < x->n; j++) {
         int d = x->direct[j];

@@ -403,7 +403,7 @@ int eddy_tx_call(tctx *c, const eddy_expr *e, texpr **out) {
         if ((rc = eddy_tx_build(c, ae, &args[i]))) return rc;
     }
     /* COUNT(*) and friends */
-    if (e->v.func.star && n == 0 && fn->fn_kind != EDDY_FN_SCALAR) {
+    if (n == 0 && fn->fn_kind != EDDY_FN_SCALAR && (e->v.func.star || !strcmp(fn->fn_name, "COUNT"))) {
         t->type = eddy_type_primitive(EDDY_TYPE_BIGINT);
         *out = t;
         return 0;

@@ -1,5 +1,6 @@
 /* plan.c - plans stateless queries: source, filter, projection, PARTITION BY, sink (ksqlDB's checks). */
 #include "engine/plan.h"
+#include "engine/plan_int.h"
 
 #include "base/strbuf.h"
 #include "schemas/formats.h"
@@ -18,6 +19,14 @@ void eddy_plan_destroy(eddy_plan *p) {
     eddy_source_free(p->sink);
     free(p->sink_timestamp_column);
     free(p->exprs);
+    if (p->agg) {
+        for (int i = 0; i < p->agg->ncalls; i++) eddy_agg_call_fini(&p->agg->calls[i]);
+        free(p->agg->calls);
+        free(p->agg->call_arg0);
+        free(p->agg->pre_exprs);
+        eddy_schema_free(p->agg->agg_schema);
+        free(p->agg);
+    }
     eddy_arena_destroy(p->arena);
     free(p);
 }
@@ -39,27 +48,30 @@ void eddy_plan_scope(const eddy_plan *p, eddy_scope_source *src, eddy_expr_scope
 
 /* Formats e as ksqlDB prints expressions in messages, with columns qualified
  * by the source name ("ABS(INPUT.ID)"). */
-static void format_qualified(const eddy_expr *e, const char *source, eddy_strbuf *out) {
+void eddy_plan_format_qualified(const eddy_expr *e, const char *source, eddy_strbuf *out) {
     switch (e->kind) {
-    case EDDY_EX_COLUMN: eddy_strbuf_printf(out, "%s.%s", source, e->v.column.name); return;
+    case EDDY_EX_COLUMN:
+        if (source) eddy_strbuf_printf(out, "%s.%s", source, e->v.column.name);
+        else eddy_strbuf_puts(out, e->v.column.name);
+        return;
     case EDDY_EX_FUNC:
         eddy_strbuf_printf(out, "%s(", e->v.func.name);
         if (e->v.func.star) eddy_strbuf_putc(out, '*');
         for (int i = 0; i < e->v.func.args.n; i++) {
             if (i) eddy_strbuf_puts(out, ", ");
-            format_qualified(e->v.func.args.items[i], source, out);
+            eddy_plan_format_qualified(e->v.func.args.items[i], source, out);
         }
         eddy_strbuf_putc(out, ')');
         return;
     case EDDY_EX_BINARY:
         eddy_strbuf_putc(out, '(');
-        format_qualified(e->v.binary.left, source, out);
+        eddy_plan_format_qualified(e->v.binary.left, source, out);
         eddy_strbuf_printf(out, " %s ", eddy_binop_name(e->v.binary.op));
-        format_qualified(e->v.binary.right, source, out);
+        eddy_plan_format_qualified(e->v.binary.right, source, out);
         eddy_strbuf_putc(out, ')');
         return;
     case EDDY_EX_DEREF:
-        format_qualified(e->v.deref.base, source, out);
+        eddy_plan_format_qualified(e->v.deref.base, source, out);
         eddy_strbuf_printf(out, "->%s", e->v.deref.field);
         return;
     default: eddy_expr_format(e, out); return;
@@ -68,11 +80,11 @@ static void format_qualified(const eddy_expr *e, const char *source, eddy_strbuf
 
 /* Structural equality of expressions, ignoring column qualifiers (the plans
  * here have one source). */
-static bool expr_same(const eddy_expr *a, const eddy_expr *b) {
+bool eddy_plan_expr_same(const eddy_expr *a, const eddy_expr *b) {
     if (a->kind == EDDY_EX_COLUMN && b->kind == EDDY_EX_COLUMN) return strcmp(a->v.column.name, b->v.column.name) == 0;
     eddy_strbuf x = EDDY_STRBUF_INIT, y = EDDY_STRBUF_INIT;
-    format_qualified(a, "", &x);
-    format_qualified(b, "", &y);
+    eddy_plan_format_qualified(a, "", &x);
+    eddy_plan_format_qualified(b, "", &y);
     bool same = strcmp(eddy_strbuf_cstr(&x), eddy_strbuf_cstr(&y)) == 0;
     eddy_strbuf_fini(&x);
     eddy_strbuf_fini(&y);
@@ -83,16 +95,7 @@ static bool is_column(const eddy_expr *e, const char *name) {
     return e->kind == EDDY_EX_COLUMN && strcmp(e->v.column.name, name) == 0;
 }
 
-/* One output column before it is placed. */
-typedef struct item {
-    const eddy_expr *expr;
-    char *name;
-    eddy_type *type;
-    bool is_key;
-    int key_order; /* keys: position in the sink's key (PARTITION BY order, or the source's) */
-} item;
-
-static void items_free(item *v, int n) {
+void eddy_plan_items_free(item *v, int n) {
     for (int i = 0; i < n; i++) {
         free(v[i].name);
         eddy_type_unref(v[i].type);
@@ -101,13 +104,13 @@ static void items_free(item *v, int n) {
 }
 
 /* A column reference expression built in the plan's arena. */
-static eddy_expr *column_expr(eddy_arena *a, const char *name, eddy_pos pos) {
+eddy_expr *eddy_plan_column_expr(eddy_arena *a, const char *name, eddy_pos pos) {
     eddy_expr *e = eddy_ast_expr(a, EDDY_EX_COLUMN, pos);
     if (e) e->v.column.name = eddy_arena_strdup(a, name);
     return e;
 }
 
-static int grow_items(item **v, int *cap, int need) {
+int eddy_plan_grow_items(item **v, int *cap, int need) {
     if (need <= *cap) return 0;
     int c = need * 2;
     item *nv = realloc(*v, (size_t)c * sizeof *nv);
@@ -131,12 +134,12 @@ static int expand_star(eddy_plan *p, const eddy_query *q, const eddy_expr_scope 
     const eddy_list *pb = &q->partition_by;
     bool null_key = pb->n == 1 && ((const eddy_expr *)pb->items[0])->kind == EDDY_EX_NULL;
     int rc;
-    if (grow_items(v, cap, *n + s->ncols + pb->n + 1)) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    if (eddy_plan_grow_items(v, cap, *n + s->ncols + pb->n + 1)) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
     if (pb->n == 0) {
         for (int c = 0; c < s->ncols; c++) {
             item *it = &(*v)[(*n)++];
             memset(it, 0, sizeof *it);
-            it->expr = column_expr(p->arena, s->cols[c].name, pos);
+            it->expr = eddy_plan_column_expr(p->arena, s->cols[c].name, pos);
             it->name = strdup(s->cols[c].name);
             it->type = eddy_type_ref(s->cols[c].type);
         }
@@ -167,7 +170,7 @@ static int expand_star(eddy_plan *p, const eddy_query *q, const eddy_expr_scope 
             if (became_key) continue;
             item *it = &(*v)[(*n)++];
             memset(it, 0, sizeof *it);
-            it->expr = column_expr(p->arena, s->cols[c].name, pos);
+            it->expr = eddy_plan_column_expr(p->arena, s->cols[c].name, pos);
             it->name = strdup(s->cols[c].name);
             it->type = eddy_type_ref(s->cols[c].type);
         }
@@ -182,7 +185,7 @@ static int expand_items(eddy_plan *p, const eddy_query *q, const eddy_expr_scope
     int n = 0, cap = 0, gen = 0, rc;
     for (int i = 0; i < q->items.n; i++) {
         const eddy_select_item *si = q->items.items[i];
-        if (grow_items(&v, &cap, n + 1)) {
+        if (eddy_plan_grow_items(&v, &cap, n + 1)) {
             rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");
             goto fail;
         }
@@ -212,12 +215,12 @@ static int expand_items(eddy_plan *p, const eddy_query *q, const eddy_expr_scope
     *nout = n;
     return 0;
 fail:
-    items_free(v, n);
+    eddy_plan_items_free(v, n);
     return rc;
 }
 
 /* Joins names as ksqlDB lists them: "A", "A and B", "A, B and C". */
-static void join_and(eddy_strbuf *sb, const char *const *names, int n) {
+void eddy_plan_join_and(eddy_strbuf *sb, const char *const *names, int n) {
     for (int i = 0; i < n; i++) {
         if (i) eddy_strbuf_puts(sb, i == n - 1 ? " and " : ", ");
         eddy_strbuf_puts(sb, names[i]);
@@ -255,7 +258,7 @@ static int pick_source_keys(const eddy_plan *p, const char *sink, item *v, int n
         eddy_strbuf sb = EDDY_STRBUF_INIT;
         eddy_strbuf_printf(&sb, "The query used to build `%s` must include the key column%s ", sink,
                            nmissing > 1 ? "s" : "");
-        join_and(&sb, missing, nmissing);
+        eddy_plan_join_and(&sb, missing, nmissing);
         eddy_strbuf_puts(&sb, " in its projection (eg, SELECT ");
         for (int i = 0; i < nmissing; i++) eddy_strbuf_printf(&sb, "%s%s", i ? ", " : "", missing[i]);
         eddy_strbuf_puts(&sb, "...).");
@@ -304,7 +307,7 @@ static int pick_partition_keys(eddy_plan *p, const eddy_query *q, const char *si
         eddy_type_unref(t);
         int found = -1;
         for (int i = 0; i < n; i++) {
-            if (!expr_same(v[i].expr, e)) continue;
+            if (!eddy_plan_expr_same(v[i].expr, e)) continue;
             if (found >= 0) {
                 rc = eddy_err_set(err, EDDY_ANALYSIS,
                                   "The projection contains a key column (`%s`) more than once, aliased as: %s and %s.",
@@ -315,7 +318,7 @@ static int pick_partition_keys(eddy_plan *p, const eddy_query *q, const char *si
         }
         if (found < 0) {
             eddy_strbuf tmp = EDDY_STRBUF_INIT;
-            format_qualified(e, p->source->name, &tmp);
+            eddy_plan_format_qualified(e, p->source->name, &tmp);
             if (nmissing) {
                 eddy_strbuf_puts(&missing, k == pb->n - 1 ? " and " : ", ");
                 eddy_strbuf_puts(&example, ", ");
@@ -335,7 +338,7 @@ static int pick_partition_keys(eddy_plan *p, const eddy_query *q, const char *si
         eddy_strbuf_reset(&example);
         for (int k = 0; k < pb->n; k++) {
             eddy_strbuf tmp = EDDY_STRBUF_INIT;
-            format_qualified(pb->items[k], p->source->name, &tmp);
+            eddy_plan_format_qualified(pb->items[k], p->source->name, &tmp);
             if (k) {
                 eddy_strbuf_puts(&missing, k == pb->n - 1 ? " and " : ", ");
                 eddy_strbuf_puts(&example, ", ");
@@ -393,7 +396,7 @@ static const eddy_property *prop(const eddy_list *l, const char *name) {
     return NULL;
 }
 
-static const char *prop_str(const eddy_list *l, const char *name) {
+const char *eddy_plan_prop_str(const eddy_list *l, const char *name) {
     const eddy_property *p = prop(l, name);
     if (!p) return NULL;
     if (p->value->kind == EDDY_EX_STRING) return p->value->v.s;
@@ -401,7 +404,7 @@ static const char *prop_str(const eddy_list *l, const char *name) {
     return NULL;
 }
 
-static int prop_int(const eddy_list *l, const char *name, int dflt) {
+int eddy_plan_prop_int(const eddy_list *l, const char *name, int dflt) {
     const eddy_property *p = prop(l, name);
     if (!p) return dflt;
     if (p->value->kind == EDDY_EX_INT) return (int)p->value->v.lit_int.i;
@@ -453,7 +456,7 @@ static int build_sink(eddy_plan *p, const eddy_stmt *st, const eddy_plan_setting
         return eddy_err_set(err, EDDY_ANALYSIS, "The projection contains no value columns.");
 
     /* Topic. */
-    const char *topic = prop_str(props, "KAFKA_TOPIC");
+    const char *topic = eddy_plan_prop_str(props, "KAFKA_TOPIC");
     if (topic) {
         k->topic = strdup(topic);
     } else {
@@ -462,14 +465,14 @@ static int build_sink(eddy_plan *p, const eddy_stmt *st, const eddy_plan_setting
         k->topic = eddy_strbuf_detach(&sb);
     }
     if (!k->topic) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
-    p->sink_partitions = prop_int(props, "PARTITIONS", src->partitions > 0 ? src->partitions : 1);
-    p->sink_replicas = prop_int(props, "REPLICAS", 1);
+    p->sink_partitions = eddy_plan_prop_int(props, "PARTITIONS", src->partitions > 0 ? src->partitions : 1);
+    p->sink_replicas = eddy_plan_prop_int(props, "REPLICAS", 1);
     k->partitions = p->sink_partitions;
     k->replicas = p->sink_replicas;
 
     /* Formats: the WITH clause, else the source's. */
-    const char *fmt = prop_str(props, "FORMAT"), *kfmt = prop_str(props, "KEY_FORMAT"),
-               *vfmt = prop_str(props, "VALUE_FORMAT");
+    const char *fmt = eddy_plan_prop_str(props, "FORMAT"), *kfmt = eddy_plan_prop_str(props, "KEY_FORMAT"),
+               *vfmt = eddy_plan_prop_str(props, "VALUE_FORMAT");
     if (fmt && (kfmt || vfmt))
         return eddy_err_set(err, EDDY_ANALYSIS,
                             "Cannot supply both '%s' and 'FORMAT' properties, as 'FORMAT' sets both key and value "
@@ -495,7 +498,7 @@ static int build_sink(eddy_plan *p, const eddy_stmt *st, const eddy_plan_setting
     k->value_fmt.format = strdup(vinfo->name);
     k->key_fmt.schema_id = k->value_fmt.schema_id = -1;
     /* Delimiters carry over when the format does. */
-    const char *kd = prop_str(props, "KEY_DELIMITER"), *vd = prop_str(props, "VALUE_DELIMITER");
+    const char *kd = eddy_plan_prop_str(props, "KEY_DELIMITER"), *vd = eddy_plan_prop_str(props, "VALUE_DELIMITER");
     if (!kd && src->key_fmt.format && strcmp(src->key_fmt.format, kinfo->name) == 0) kd = src->key_fmt.delimiter;
     if (!vd && src->value_fmt.format && strcmp(src->value_fmt.format, vinfo->name) == 0) vd = src->value_fmt.delimiter;
     k->key_fmt.delimiter = dup_or_null(kd);
@@ -512,7 +515,7 @@ static int build_sink(eddy_plan *p, const eddy_stmt *st, const eddy_plan_setting
     if ((rc = eddy_analyze_check_formats(k, err))) return rc;
 
     /* Output timestamp column. */
-    const char *ts = prop_str(props, "TIMESTAMP");
+    const char *ts = eddy_plan_prop_str(props, "TIMESTAMP");
     if (ts) {
         char name[256];
         snprintf(name, sizeof name, "%s", ts);
@@ -522,7 +525,7 @@ static int build_sink(eddy_plan *p, const eddy_stmt *st, const eddy_plan_setting
             return eddy_err_set(err, EDDY_ANALYSIS,
                                 "The TIMESTAMP column set in the WITH clause does not exist in the schema: '%s'", name);
         eddy_type_kind tk = k->schema->cols[i].type->ty_kind;
-        const char *tsf = prop_str(props, "TIMESTAMP_FORMAT");
+        const char *tsf = eddy_plan_prop_str(props, "TIMESTAMP_FORMAT");
         if (!(tk == EDDY_TYPE_BIGINT || tk == EDDY_TYPE_TIMESTAMP || (tk == EDDY_TYPE_STRING && tsf)))
             return eddy_err_set(err, EDDY_ANALYSIS,
                                 "Timestamp column, `%s`, should be LONG(INT64), TIMESTAMP, or a String with a "
@@ -643,13 +646,6 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
         rc = eddy_err_set(err, EDDY_UNSUPPORTED, "JOIN is not supported yet by eddy: joins come in a later release.");
         goto fail;
     }
-    if (q->group_by.n || q->window.kind != EDDY_WIN_NONE || q->having) {
-        rc = eddy_err_set(err, EDDY_UNSUPPORTED,
-                          "Aggregations and windows (GROUP BY, WINDOW, HAVING) are not supported yet by eddy: they "
-                          "come with tables in the next release.");
-        goto fail;
-    }
-
     /* Source. */
     const eddy_source *src = eddy_catalog_find_source(catalog, q->from.name);
     if (!src) {
@@ -658,26 +654,38 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
                              "Source", q->from.name);
         goto fail;
     }
-    if (src->kind == EDDY_SOURCE_TABLE) {
-        rc = eddy_err_set(err, EDDY_UNSUPPORTED,
-                          "Queries over tables are not supported yet by eddy: they come with tables in the next "
-                          "release.");
-        goto fail;
-    }
     if (src->window_type != EDDY_WT_NONE) {
         rc = eddy_err_set(err, EDDY_UNSUPPORTED, "Queries over windowed sources are not supported yet by eddy.");
         goto fail;
     }
-    if (p->kind == EDDY_PLAN_CSAS && st->u.create.source_kind == EDDY_SOURCE_TABLE) {
+    bool is_agg = q->group_by.n || q->having || q->window.kind != EDDY_WIN_NONE;
+    for (int i = 0; i < q->items.n && !is_agg; i++)
+        is_agg = eddy_plan_has_aggregate(((const eddy_select_item *)q->items.items[i])->expr);
+    bool table_result = is_agg || src->kind == EDDY_SOURCE_TABLE;
+    if (p->kind == EDDY_PLAN_CSAS && st->u.create.source_kind == EDDY_SOURCE_TABLE && !table_result) {
         rc = eddy_err_set(err, EDDY_ANALYSIS,
                           "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS "
                           "SELECT statement instead.");
         goto fail;
     }
-    if (q->emit == EDDY_EMIT_FINAL) {
+    if (p->kind == EDDY_PLAN_CSAS && st->u.create.source_kind == EDDY_SOURCE_STREAM && table_result) {
+        rc = eddy_err_set(err, EDDY_ANALYSIS,
+                          "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS "
+                          "SELECT statement instead.");
+        goto fail;
+    }
+    if (q->emit == EDDY_EMIT_FINAL && q->window.kind == EDDY_WIN_NONE) {
         rc = eddy_err_set(err, EDDY_ANALYSIS, "EMIT FINAL is only supported for windowed aggregations.");
         goto fail;
     }
+    if (is_agg && q->partition_by.n) {
+        rc = eddy_err_set(err, EDDY_ANALYSIS, "PARTITION BY can not be used with GROUP BY.");
+        goto fail;
+    }
+    if (table_result && p->kind == EDDY_PLAN_INSERT) {
+        /* checked with the target below */
+    }
+    p->table_source = src->kind == EDDY_SOURCE_TABLE && !is_agg;
     if (p->kind != EDDY_PLAN_PUSH && q->has_limit) {
         rc = eddy_err_set(err, EDDY_ANALYSIS, "CREATE STREAM AS SELECT statements don't support LIMIT clause.");
         goto fail;
@@ -713,7 +721,7 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
 
     /* ksqlDB checks the sink's TIMESTAMP column before the keys. */
     if (p->kind == EDDY_PLAN_CSAS) {
-        const char *ts = prop_str(&st->u.create.props, "TIMESTAMP");
+        const char *ts = eddy_plan_prop_str(&st->u.create.props, "TIMESTAMP");
         if (ts) {
             char name[256];
             bool found = false;
@@ -731,7 +739,9 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
     }
 
     /* Keys. */
-    if (p->kind == EDDY_PLAN_PUSH) {
+    if (is_agg) {
+        if ((rc = eddy_plan_aggregate(p, q, sink_name, &scope, v, n, err))) goto fail;
+    } else if (p->kind == EDDY_PLAN_PUSH) {
         /* Push queries keep the projection as it is; there is no sink key. */
     } else if (q->partition_by.n) {
         if ((rc = pick_partition_keys(p, q, sink_name, &scope, v, n, err))) goto fail;
@@ -744,6 +754,13 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
     /* Sink. */
     if (p->kind == EDDY_PLAN_CSAS) {
         if ((rc = build_sink(p, st, settings, v, n, err))) goto fail;
+        if (p->agg && p->agg->window.kind != EDDY_WIN_NONE) {
+            const eddy_plan_window *w = &p->agg->window;
+            p->sink->window_type = w->kind == EDDY_WIN_TUMBLING  ? EDDY_WT_TUMBLING
+                                   : w->kind == EDDY_WIN_HOPPING ? EDDY_WT_HOPPING
+                                                                 : EDDY_WT_SESSION;
+            p->sink->window_size_ms = w->kind == EDDY_WIN_SESSION ? 0 : w->size_ms;
+        }
     } else if (p->kind == EDDY_PLAN_INSERT) {
         const eddy_source *target = eddy_catalog_find_source(catalog, sink_name);
         if (!target) {
@@ -787,11 +804,11 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
             eddy_schema_add(p->sink->schema, v[i].name, eddy_type_ref(v[i].type), EDDY_COL_VALUE, NULL);
     }
     p->keyless = p->keyless || eddy_schema_nkeys(p->sink->schema) == 0;
-    items_free(v, n);
+    eddy_plan_items_free(v, n);
     *out = p;
     return 0;
 fail:
-    items_free(v, n);
+    eddy_plan_items_free(v, n);
     eddy_plan_destroy(p);
     return rc;
 }

@@ -130,6 +130,11 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
         rc = fail_with(error, http_status, rc == EDDY_NOMEM ? 500 : 400, EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, sql);
         goto done;
     }
+    if (pull && plan->source->kind == EDDY_SOURCE_TABLE) {
+        rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT,
+                       "Pull queries on tables are not supported yet by eddy.", sql);
+        goto done;
+    }
     if (!e->runtime && !e->opts.deterministic) {
         rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT,
                        "Push queries need the stream threads (not available in the test driver)", sql);
@@ -163,6 +168,7 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
     o.rows_ud = ctx;
     o.on_error = eddy_engine_processing_log;
     o.error_ud = e;
+    eddy_engine_state_opts(e, props, &o);
     rc = eddy_qrun_new(e->log, plan, &o, &q, &err);
     plan = NULL;
     if (rc) {

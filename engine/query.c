@@ -1,5 +1,6 @@
 /* query.c - a running query's tasks: fetch, deserialize, evaluate, serialize, commit atomically. */
 #include "engine/query.h"
+#include "engine/query_int.h"
 
 #include "engine/fn.h"
 
@@ -8,33 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct task {
-    eddy_qrun *q;
-    int32_t partition;
-    int64_t position;     /* next offset to read */
-    int64_t stop_at;      /* until_end: the end offset when the query started */
-    eddy_exprs *exprs;    /* compiled for this task */
-    eddy_log_batch fetched;
-    eddy_batch in, out;
-    eddy_strbuf kbuf, vbuf;
-} task;
-
-struct eddy_qrun {
-    eddy_log *log;
-    eddy_plan *plan;
-    char *id;
-    char *group;
-    eddy_qrun_opts opts;
-    eddy_serde *src_key, *src_value;   /* source sides */
-    eddy_serde *sink_key, *sink_value; /* sink sides (persistent) */
-    int nkeys_in;                      /* key columns of the source */
-    int nkeys_out;                     /* key columns of the sink */
-    int ntasks;
-    task *tasks;
-    _Atomic int64_t processed, errors, delivered;
-    _Atomic bool done;
-};
 
 static void check_until_end(eddy_qrun *q);
 
@@ -67,6 +41,7 @@ static int side_serde(const eddy_source *s, bool key, eddy_serde **out, int *nke
 }
 
 static void task_fini(task *t) {
+    eddy_qrun_agg_task_fini(t);
     eddy_exprs_destroy(t->exprs);
     eddy_log_batch_fini(&t->fetched);
     eddy_batch_fini(&t->in);
@@ -84,6 +59,9 @@ void eddy_qrun_destroy(eddy_qrun *q) {
     eddy_serde_destroy(q->sink_key);
     eddy_serde_destroy(q->sink_value);
     eddy_plan_destroy(q->plan);
+    free(q->repartition_topic);
+    free(q->changelog_topic);
+    free(q->store_name);
     free(q->id);
     free(q->group);
     free(q);
@@ -117,7 +95,7 @@ int eddy_qrun_new(eddy_log *log, eddy_plan *plan, const eddy_qrun_opts *opts, ed
         if ((rc = side_serde(plan->sink, false, &q->sink_value, NULL, err))) goto fail;
     }
     if ((rc = eddy_log_topic_describe(log, plan->source->topic, &cfg, err))) goto fail;
-    q->tasks = calloc((size_t)cfg.partitions, sizeof *q->tasks);
+    q->tasks = calloc((size_t)cfg.partitions * 2, sizeof *q->tasks);
     if (!q->tasks) {
         rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");
         goto fail;
@@ -135,7 +113,15 @@ int eddy_qrun_new(eddy_log *log, eddy_plan *plan, const eddy_qrun_opts *opts, ed
             rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");
             goto fail;
         }
-        if ((rc = eddy_exprs_compile(&scope, plan->where, plan->exprs, plan->nexprs, &t->exprs, NULL, err))) goto fail;
+        t->kind = TASK_SOURCE;
+        t->topic = plan->source->topic;
+        if (plan->agg)
+            rc = eddy_exprs_compile(&scope, plan->where, plan->agg->pre_exprs, plan->agg->npre, &t->exprs, NULL, err);
+        else if (plan->table_source && !opts->rows)
+            rc = eddy_qrun_mat_compile(q, &scope, &t->exprs, err);
+        else
+            rc = eddy_exprs_compile(&scope, plan->where, plan->exprs, plan->nexprs, &t->exprs, NULL, err);
+        if (rc) goto fail;
         /* Where to start: the committed position, else earliest or latest. */
         int64_t start = 0, end = 0, pos;
         if ((rc = eddy_log_partition_offsets(log, plan->source->topic, i, &start, &end, err))) goto fail;
@@ -145,6 +131,9 @@ int eddy_qrun_new(eddy_log *log, eddy_plan *plan, const eddy_qrun_opts *opts, ed
             t->position = opts->from_earliest ? start : end;
         t->stop_at = end;
     }
+    q->nsource_tasks = q->ntasks;
+    if (plan->agg && (rc = eddy_qrun_agg_setup(q, cfg.partitions, err))) goto fail;
+    if (!plan->agg && plan->table_source && !opts->rows && (rc = eddy_qrun_mat_setup(q, err))) goto fail;
     if (opts->until_end) check_until_end(q);
     *out = q;
     return 0;
@@ -162,7 +151,7 @@ static void check_until_end(eddy_qrun *q) {
 
 /* ---- one record in ---------------------------------------------------------- */
 
-static void report(task *t, const char *kind, const char *msg, const eddy_log_record *r) {
+void eddy_qrun_report(task *t, const char *kind, const char *msg, const eddy_log_record *r) {
     eddy_qrun *q = t->q;
     q->errors++;
     if (q->opts.on_error)
@@ -223,10 +212,8 @@ static int row_timestamp(task *t, eddy_row *row, const eddy_log_record *r, eddy_
 }
 
 /* Decodes fetched records into t->in; records that fail are reported. */
-static int decode_records(task *t, eddy_err *err) {
-    const eddy_log_batch *f = &t->fetched;
+int eddy_qrun_decode_records(task *t, const eddy_log_batch *f, eddy_batch *b, eddy_err *err) {
     eddy_qrun *q = t->q;
-    eddy_batch *b = &t->in;
     eddy_err rerr;
     eddy_batch_reset(b);
     for (size_t i = 0; i < f->count; i++) {
@@ -262,16 +249,16 @@ static int decode_records(task *t, eddy_err *err) {
                 char msg[1200];
                 snprintf(msg, sizeof msg, "Failed to deserialize value from topic: %s. %s", q->plan->source->topic,
                          rerr.msg);
-                report(t, "value", msg, r);
+                eddy_qrun_report(t, "value", msg, r);
             }
         } else {
             char msg[1200];
             snprintf(msg, sizeof msg, "Failed to deserialize key from topic: %s. %s", q->plan->source->topic, rerr.msg);
-            report(t, "key", msg, r);
+            eddy_qrun_report(t, "key", msg, r);
         }
         if (!rc) {
             rc = row_timestamp(t, row, r, &rerr);
-            if (rc) report(t, "timestamp", rerr.msg, r);
+            if (rc) eddy_qrun_report(t, "timestamp", rerr.msg, r);
         }
         if (rc) {
             if (q->opts.fail_on_error) return eddy_err_set(err, rc, "%s", rerr.msg);
@@ -296,44 +283,43 @@ static int decode_records(task *t, eddy_err *err) {
     return 0;
 }
 
-static void expr_error(void *ud, const eddy_row *row, const char *message) {
+void eddy_qrun_expr_error(void *ud, const eddy_row *row, const char *message) {
     task *t = ud;
     eddy_log_record r = {0};
     r.offset = row ? row->offset : -1;
-    report(t, "expression", message, &r);
+    eddy_qrun_report(t, "expression", message, &r);
 }
 
-/* Serializes t->out into a transaction with the new position. */
-static int commit_outputs(task *t, int64_t next, eddy_err *err) {
+/* Serializes rows into txn as records of the sink topic. */
+int eddy_qrun_produce_rows(task *t, eddy_log_txn *txn, const eddy_batch *rows, eddy_err *err) {
     eddy_qrun *q = t->q;
     const eddy_plan *p = q->plan;
-    eddy_log_txn *txn = NULL;
     eddy_err rerr;
     int rc;
-    if ((rc = eddy_log_txn_begin(q->log, &txn, err))) return rc;
-    for (size_t i = 0; i < t->out.count; i++) {
-        const eddy_row *row = &t->out.rows[i];
+    bool session = p->sink->window_type == EDDY_WT_SESSION;
+    for (size_t i = 0; i < rows->count; i++) {
+        const eddy_row *row = &rows->rows[i];
         bool knull = false, vnull = false;
         eddy_strbuf_reset(&t->kbuf);
         eddy_strbuf_reset(&t->vbuf);
         eddy_err_clear(&rerr);
-        if ((rc = eddy_serde_encode(q->sink_key, row->cols, &t->kbuf, &knull, &rerr)) ||
-            (!(row->flags & EDDY_ROW_NULL_VALUE) &&
-             (rc = eddy_serde_encode(q->sink_value, row->cols + q->nkeys_out, &t->vbuf, &vnull, &rerr)))) {
+        rc = (row->flags & EDDY_ROW_WINDOWED)
+                 ? eddy_serde_encode_windowed(q->sink_key, row->cols, session, row->wstart, row->wend, &t->kbuf, &knull,
+                                              &rerr)
+                 : eddy_serde_encode(q->sink_key, row->cols, &t->kbuf, &knull, &rerr);
+        if (rc || (!(row->flags & EDDY_ROW_NULL_VALUE) &&
+                   (rc = eddy_serde_encode(q->sink_value, row->cols + q->nkeys_out, &t->vbuf, &vnull, &rerr)))) {
             eddy_log_record r = {0};
             r.offset = row->offset;
-            report(t, "serialization", rerr.msg, &r);
-            if (q->opts.fail_on_error) {
-                eddy_log_txn_destroy(txn);
-                return eddy_err_set(err, rc, "%s", rerr.msg);
-            }
+            eddy_qrun_report(t, "serialization", rerr.msg, &r);
+            if (q->opts.fail_on_error) return eddy_err_set(err, rc, "%s", rerr.msg);
             continue;
         }
         if (row->flags & EDDY_ROW_NULL_VALUE) vnull = true;
-        if ((row->flags & EDDY_ROW_NULL_KEY) && !p->rekey) knull = true;
+        if ((row->flags & EDDY_ROW_NULL_KEY) && !p->rekey && !p->agg) knull = true;
         eddy_log_record rec = {0};
         rec.timestamp = row->ts;
-        if (p->sink_ts_index >= 0) {
+        if (p->sink_ts_index >= 0 && !(row->flags & EDDY_ROW_NULL_VALUE)) {
             /* The sink's TIMESTAMP column: a row whose time cannot be read
              * is logged and dropped, as ksqlDB's timestamp extractor does. */
             const eddy_value *tv = &row->cols[p->sink_ts_index];
@@ -348,7 +334,7 @@ static int commit_outputs(task *t, int64_t next, eddy_err *err) {
             if (!ok) {
                 eddy_log_record r = {0};
                 r.offset = row->offset;
-                report(t, "timestamp", "Could not extract the output timestamp from the TIMESTAMP column", &r);
+                eddy_qrun_report(t, "timestamp", "Could not extract the output timestamp from the TIMESTAMP column", &r);
                 continue;
             }
             rec.timestamp = ms;
@@ -359,13 +345,52 @@ static int commit_outputs(task *t, int64_t next, eddy_err *err) {
         rec.value_len = vnull ? 0 : t->vbuf.len;
         rec.headers = row->headers;
         rec.header_count = row->nheaders;
-        if ((rc = eddy_log_txn_produce(txn, p->sink->topic, EDDY_LOG_PARTITION_ANY, &rec, NULL, err))) goto fail;
+        if ((rc = eddy_log_txn_produce(txn, p->sink->topic, EDDY_LOG_PARTITION_ANY, &rec, NULL, err))) return rc;
     }
+    return 0;
+}
+
+/* Serializes t->out into a transaction with the new position. */
+static int commit_outputs(task *t, int64_t next, eddy_err *err) {
+    eddy_qrun *q = t->q;
+    const eddy_plan *p = q->plan;
+    eddy_log_txn *txn = NULL;
+    int rc;
+    if ((rc = eddy_log_txn_begin(q->log, &txn, err))) return rc;
+    if ((rc = eddy_qrun_produce_rows(t, txn, &t->out, err))) goto fail;
     if ((rc = eddy_log_txn_commit_position(txn, q->group, p->source->topic, t->partition, next, err))) goto fail;
     rc = eddy_log_txn_commit(txn, 0, err);
 fail:
     eddy_log_txn_destroy(txn);
     return rc;
+}
+
+int eddy_qrun_deliver(task *t, eddy_batch *rows) {
+    eddy_qrun *q = t->q;
+    const eddy_plan *p = q->plan;
+    /* Push query: records with a null value are not rows (ksqlDB's push
+     * queries skip them). */
+    size_t kept = 0;
+    for (size_t i = 0; i < rows->count; i++)
+        if (!(rows->rows[i].flags & EDDY_ROW_NULL_VALUE)) rows->rows[kept++] = rows->rows[i];
+    rows->count = kept;
+    /* Hand the rows over, honouring LIMIT.  Tasks may run on different
+     * threads, so rows are reserved atomically. */
+    if (p->has_limit) {
+        int64_t before = atomic_fetch_add(&q->delivered, (int64_t)rows->count);
+        int64_t left = p->limit - before;
+        if (left <= 0) {
+            q->done = true;
+            return 0;
+        }
+        if ((int64_t)rows->count > left) rows->count = (size_t)left;
+    }
+    if (rows->count && q->opts.rows(q->opts.rows_ud, rows)) {
+        q->done = true; /* the client went away: the query ends, it did not fail */
+        return 0;
+    }
+    if (p->has_limit && q->delivered >= p->limit) q->done = true;
+    return 0;
 }
 
 int eddy_qrun_step_task(eddy_qrun *q, int i, bool *did_work, eddy_err *err) {
@@ -374,6 +399,8 @@ int eddy_qrun_step_task(eddy_qrun *q, int i, bool *did_work, eddy_err *err) {
     int rc;
     *did_work = false;
     if (q->done) return 0;
+    if (p->agg) return eddy_qrun_agg_step(q, t, did_work, err);
+    if (t->mat) return eddy_qrun_mat_step(q, t, did_work, err);
     size_t max = (size_t)q->opts.batch_size;
     if (q->opts.until_end) {
         if (t->position >= t->stop_at) return 0;
@@ -389,34 +416,13 @@ int eddy_qrun_step_task(eddy_qrun *q, int i, bool *did_work, eddy_err *err) {
     if (rc) return rc;
     if (t->fetched.count == 0) return 0;
     *did_work = true;
-    if ((rc = decode_records(t, err))) return rc;
+    if ((rc = eddy_qrun_decode_records(t, &t->fetched, &t->in, err))) return rc;
     eddy_batch_reset(&t->out);
-    if ((rc = eddy_exprs_eval(t->exprs, &t->in, &t->out, expr_error, t))) return rc;
+    if ((rc = eddy_exprs_eval(t->exprs, &t->in, &t->out, eddy_qrun_expr_error, t))) return rc;
     q->processed += (int64_t)t->fetched.count;
     int64_t next = t->fetched.next_offset;
     if (q->opts.rows) {
-        /* Push query: records with a null value are not rows (ksqlDB's push
-         * queries skip them). */
-        size_t kept = 0;
-        for (size_t i = 0; i < t->out.count; i++)
-            if (!(t->out.rows[i].flags & EDDY_ROW_NULL_VALUE)) t->out.rows[kept++] = t->out.rows[i];
-        t->out.count = kept;
-        /* Hand the rows over, honouring LIMIT.  Tasks may run on different
-         * threads, so rows are reserved atomically. */
-        if (p->has_limit) {
-            int64_t before = atomic_fetch_add(&q->delivered, (int64_t)t->out.count);
-            int64_t left = p->limit - before;
-            if (left <= 0) {
-                q->done = true;
-                return 0;
-            }
-            if ((int64_t)t->out.count > left) t->out.count = (size_t)left;
-        }
-        if (t->out.count && q->opts.rows(q->opts.rows_ud, &t->out)) {
-            q->done = true; /* the client went away: the query ends, it did not fail */
-            return 0;
-        }
-        if (p->has_limit && q->delivered >= p->limit) q->done = true;
+        eddy_qrun_deliver(t, &t->out);
         t->position = next;
         if (q->opts.until_end) check_until_end(q);
         return 0;

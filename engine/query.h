@@ -44,6 +44,10 @@ typedef struct eddy_qrun_opts {
     eddy_qrun_rows_fn rows;     /* push queries: where rows go (NULL for persistent queries) */
     void *rows_ud;
     eddy_qrun_error_fn on_error;/* processing log; may be NULL */
+    /* Stateful queries (aggregations): */
+    struct eddy_stores *stores;  /* where state lives (required for aggregations) */
+    int64_t cache_max_bytes;     /* record cache per task (cache.max.bytes.buffering); 0 = emit every update */
+    int64_t commit_interval_ms;  /* commit (flush the cache) at most this often; 0 = after every batch */
     void *error_ud;
 } eddy_qrun_opts;
 
@@ -65,6 +69,13 @@ int eddy_qrun_step_task(eddy_qrun *q, int task, bool *did_work, eddy_err *err);
 int eddy_qrun_step(eddy_qrun *q, bool *did_work, eddy_err *err);
 /* Steps until no task has work left (the test driver). */
 int eddy_qrun_run_until_idle(eddy_qrun *q, eddy_err *err);
+
+/* Pull queries over the materialized state of an aggregation: the output
+ * rows (the query's projection) of the group `key` (the GROUP BY values;
+ * NULL: every group), windows starting in [wlo, whi], appended to out
+ * (out->ncols = the plan's nexprs).  Safe while stream threads run. */
+int eddy_qrun_read_state(eddy_qrun *q, const eddy_value *key, int64_t wlo, int64_t whi, eddy_batch *out,
+                         eddy_err *err);
 
 /* Push queries: true once LIMIT rows were delivered. */
 bool eddy_qrun_done(const eddy_qrun *q);

@@ -214,6 +214,14 @@ int eddy_runtime_counts(eddy_runtime *rt, const char *query_id, int64_t *process
     return r ? 0 : EDDY_NOTFOUND;
 }
 
+int eddy_runtime_with_query(eddy_runtime *rt, const char *query_id, int (*fn)(eddy_qrun *q, void *ud), void *ud) {
+    pthread_mutex_lock(&rt->mu);
+    rq *r = find(rt, query_id, NULL);
+    int rc = r ? fn(r->q, ud) : EDDY_NOTFOUND;
+    pthread_mutex_unlock(&rt->mu);
+    return rc;
+}
+
 bool eddy_runtime_failed(eddy_runtime *rt, const char *query_id, char *buf, size_t len) {
     pthread_mutex_lock(&rt->mu);
     rq *r = find(rt, query_id, NULL);

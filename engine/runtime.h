@@ -35,6 +35,10 @@ int eddy_runtime_pause(eddy_runtime *rt, const char *query_id, bool paused);
 /* Records processed and records that failed (processing log), so far. */
 int eddy_runtime_counts(eddy_runtime *rt, const char *query_id, int64_t *processed, int64_t *errors);
 /* Whether a query is running and, if it failed, the error (copied into buf). */
+/* Calls fn with the running query query_id while it cannot be stopped (the
+ * runtime's lock is held: fn must not call back into the runtime).  Returns
+ * fn's result, or EDDY_NOTFOUND. */
+int eddy_runtime_with_query(eddy_runtime *rt, const char *query_id, int (*fn)(eddy_qrun *q, void *ud), void *ud);
 bool eddy_runtime_failed(eddy_runtime *rt, const char *query_id, char *buf, size_t len);
 
 #endif

@@ -270,6 +270,7 @@ eddy_row *eddy_batch_append(eddy_batch *b) {
     r->nheaders = 0;
     r->headers = NULL;
     r->flags = 0;
+    r->wstart = r->wend = 0;
     b->count++;
     return r;
 }

@@ -108,6 +108,7 @@ typedef struct eddy_row {
     uint32_t nheaders;
     const eddy_log_header *headers;  /* in the batch's arena, or NULL */
     uint32_t flags;                  /* EDDY_ROW_* */
+    int64_t wstart, wend;            /* the window of a windowed row (EDDY_ROW_WINDOWED) */
 } eddy_row;
 
 /* The record had a null value (a tombstone): its value columns are NULL and
@@ -116,6 +117,8 @@ typedef struct eddy_row {
 /* The record had a null key: unless the query changes the key, the output
  * record's key is null too (even for a key of several columns). */
 #define EDDY_ROW_NULL_KEY 2u
+/* The row belongs to a window (wstart, wend): its key is written windowed. */
+#define EDDY_ROW_WINDOWED 4u
 
 typedef struct eddy_batch {
     eddy_arena *arena;   /* owns everything the rows point to */

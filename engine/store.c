@@ -1,0 +1,607 @@
+/* store.c - state stores (store.h): one RocksDB database per server, per-store key prefixes, pending batch, checkpoints, iterators.
+ *
+ * Key layout in the database (default column family):
+ *   name \0 partition(BE32) 0x00            the store's checkpoint (BE64)
+ *   name \0 partition(BE32) 0x01 key        the store's entries
+ * Names are C strings, so "name \0" prefixes never overlap; one range delete
+ * of [name \0, name \1) drops every partition of a store.
+ *
+ * Each store keeps a RocksDB write batch with index (the pending layer): a
+ * get reads cache, then batch and database at once
+ * (rocksdb_writebatch_wi_get_from_batch_and_db); an iterator is the batch's
+ * iterator over a database iterator.  The batch is written with the
+ * checkpoint key in one atomic write on commit, then cleared.  Before an
+ * iterator is created, the dirty cache entries not yet in the batch are
+ * copied into it (they stay dirty, so the flush callback still sees them),
+ * so iterators read all three layers.  Batch iterators do not see range
+ * deletions, so the batch only ever holds puts and point deletes.
+ *
+ * Budget: after a put the cache is shrunk back to cache_max_bytes by
+ * evicting clean entries (least recently used first) and, when only dirty
+ * ones are left, by flushing the oldest dirty entry (which then becomes
+ * clean and is evicted).  Gets never add entries (a get miss reads through),
+ * so only put, flush and commit call the flush callback.  The callback must
+ * not write to the store (put, flush, commit, restore_put fail with
+ * EDDY_INVAL while it runs); it may read it.
+ *
+ * Errors: a get of an absent key returns EDDY_NOTFOUND without touching
+ * err.  A failing flush callback leaves its entry dirty (the put that
+ * triggered it is kept in the cache); with cache_max_bytes == 0 the put is
+ * then not written at all.  Writes while an iterator is open, and
+ * eddy_stores_drop of a name that has an open store, fail with EDDY_INVAL.
+ *
+ * restore_put goes to the pending batch (so a restore is made durable
+ * atomically with the checkpoint by eddy_store_commit) after dropping any
+ * cache entry for the key; a long restore should commit now and then to
+ * bound the batch's memory.
+ */
+#include "engine/store.h"
+
+#include "engine/store_int.h"
+
+#include <pthread.h>
+#include <rocksdb/c.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MEMORY_DB_PATH "/eddy-memory-state"
+#define CHECKPOINT_TAG 0x00
+#define ENTRY_TAG 0x01
+
+struct eddy_stores {
+    rocksdb_t *ss_db;
+    rocksdb_options_t *ss_opts;
+    rocksdb_env_t *ss_env;            /* the memory environment, or NULL */
+    rocksdb_writeoptions_t *ss_wopts;
+    rocksdb_readoptions_t *ss_ropts;  /* shared by point reads (never modified after open) */
+    pthread_mutex_t ss_mu;            /* guards ss_open */
+    eddy_store *ss_open;              /* open stores, linked by st_next */
+};
+
+struct eddy_store {
+    eddy_stores *st_stores;
+    eddy_store *st_next;
+    char *st_name;
+    int32_t st_partition;
+    unsigned char *st_prefix;         /* name \0 BE32(partition) */
+    size_t st_plen;
+    int64_t st_max;                   /* cache_max_bytes */
+    eddy_store_flush_fn st_on_flush;
+    void *st_flush_ud;
+    rocksdb_writebatch_wi_t *st_wb;   /* pending writes */
+    store_cache st_cache;
+    int64_t st_checkpoint;
+    char *st_got;                     /* the last value read from RocksDB (rocksdb_free) */
+    unsigned char *st_kbuf;           /* full-key scratch, st_kcap bytes */
+    size_t st_kcap;
+    bool st_flushing;                 /* inside the flush callback */
+    int st_iters;                     /* open iterators */
+};
+
+struct eddy_store_iter {
+    eddy_store *it_st;
+    rocksdb_readoptions_t *it_ropts;
+    rocksdb_iterator_t *it_it;
+    unsigned char *it_lo, *it_hi;     /* full keys: [lo, hi) */
+    size_t it_lolen, it_hilen;
+    bool it_started, it_done;
+};
+
+static int rocks_fail(eddy_err *err, char *rerr, const char *what) {
+    eddy_err_set(err, EDDY_STORAGE, "state store: %s: %s", what, rerr ? rerr : "unknown error");
+    rocksdb_free(rerr);
+    return EDDY_STORAGE;
+}
+
+static int nomem(eddy_err *err) {
+    return eddy_err_set(err, EDDY_NOMEM, "state store: out of memory");
+}
+
+static void put_be32(unsigned char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (24 - 8 * i));
+}
+
+static void put_be64(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (56 - 8 * i));
+}
+
+static uint64_t get_be64(const unsigned char *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+    return v;
+}
+
+/* ---- the database ------------------------------------------------------------- */
+
+static void stores_free(eddy_stores *s) {
+    if (s->ss_db) rocksdb_close(s->ss_db);
+    if (s->ss_opts) rocksdb_options_destroy(s->ss_opts);
+    if (s->ss_env) rocksdb_env_destroy(s->ss_env);
+    if (s->ss_wopts) rocksdb_writeoptions_destroy(s->ss_wopts);
+    if (s->ss_ropts) rocksdb_readoptions_destroy(s->ss_ropts);
+    pthread_mutex_destroy(&s->ss_mu);
+    free(s);
+}
+
+int eddy_stores_open(const char *dir, eddy_stores **out, eddy_err *err) {
+    bool in_memory = !dir || strcmp(dir, ":memory:") == 0;
+    char *rerr = NULL;
+    int rc;
+    *out = NULL;
+    if (dir && !*dir) return eddy_err_set(err, EDDY_INVAL, "state store: empty state directory");
+    eddy_stores *s = calloc(1, sizeof *s);
+    if (!s) return nomem(err);
+    if (pthread_mutex_init(&s->ss_mu, NULL) != 0) {
+        free(s);
+        return nomem(err);
+    }
+    s->ss_opts = rocksdb_options_create();
+    s->ss_wopts = rocksdb_writeoptions_create();
+    s->ss_ropts = rocksdb_readoptions_create();
+    if (!s->ss_opts || !s->ss_wopts || !s->ss_ropts) {
+        rc = nomem(err);
+        goto fail;
+    }
+    rocksdb_options_set_create_if_missing(s->ss_opts, 1);
+    rocksdb_options_set_keep_log_file_num(s->ss_opts, 2);
+    rocksdb_options_set_compression(s->ss_opts, rocksdb_lz4_compression);
+    /* Aggregations mostly look up keys that may not exist yet: bloom filters. */
+    rocksdb_block_based_table_options_t *bbto = rocksdb_block_based_options_create();
+    if (!bbto) {
+        rc = nomem(err);
+        goto fail;
+    }
+    rocksdb_block_based_options_set_filter_policy(bbto, rocksdb_filterpolicy_create_bloom(10));
+    rocksdb_options_set_block_based_table_factory(s->ss_opts, bbto);
+    rocksdb_block_based_options_destroy(bbto);
+    if (in_memory) {
+        s->ss_env = rocksdb_create_mem_env();
+        if (!s->ss_env) {
+            rc = nomem(err);
+            goto fail;
+        }
+        rocksdb_options_set_env(s->ss_opts, s->ss_env);
+    }
+    s->ss_db = rocksdb_open(s->ss_opts, in_memory ? MEMORY_DB_PATH : dir, &rerr);
+    if (rerr) {
+        s->ss_db = NULL;
+        rc = rocks_fail(err, rerr, in_memory ? "opening the in-memory database" : "opening the state directory");
+        goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    stores_free(s);
+    return rc;
+}
+
+void eddy_stores_close(eddy_stores *s) {
+    if (!s) return;
+    stores_free(s);
+}
+
+/* ---- keys --------------------------------------------------------------------- */
+
+/* The full database key of a store key (tag ENTRY_TAG), in st_kbuf; NULL
+ * when out of memory. */
+static const char *full_key(eddy_store *st, const void *key, size_t klen, size_t *flen) {
+    size_t n = st->st_plen + 1 + klen;
+    if (n > st->st_kcap) {
+        size_t cap = n < 64 ? 64 : n * 2;
+        unsigned char *nb = realloc(st->st_kbuf, cap);
+        if (!nb) return NULL;
+        memcpy(nb, st->st_prefix, st->st_plen);
+        nb[st->st_plen] = ENTRY_TAG;
+        st->st_kbuf = nb;
+        st->st_kcap = cap;
+    }
+    if (klen) memcpy(st->st_kbuf + st->st_plen + 1, key, klen);
+    *flen = n;
+    return (const char *)st->st_kbuf;
+}
+
+/* Writes key (value NULL: deletes it) to the pending batch. */
+static int pending_write(eddy_store *st, const void *key, size_t klen, const void *value, size_t vlen,
+                         eddy_err *err) {
+    size_t flen;
+    const char *fk = full_key(st, key, klen, &flen);
+    if (!fk) return nomem(err);
+    if (value) rocksdb_writebatch_wi_put(st->st_wb, fk, flen, value, vlen);
+    else rocksdb_writebatch_wi_delete(st->st_wb, fk, flen);
+    return 0;
+}
+
+/* ---- opening and closing ------------------------------------------------------ */
+
+static eddy_store *find_open(eddy_stores *s, const char *name, bool any_partition, int32_t partition) {
+    for (eddy_store *o = s->ss_open; o; o = o->st_next)
+        if (strcmp(o->st_name, name) == 0 && (any_partition || o->st_partition == partition)) return o;
+    return NULL;
+}
+
+static void store_free(eddy_store *st) {
+    store_cache_fini(&st->st_cache);
+    if (st->st_wb) rocksdb_writebatch_wi_destroy(st->st_wb);
+    rocksdb_free(st->st_got);
+    free(st->st_kbuf);
+    free(st->st_prefix);
+    free(st->st_name);
+    free(st);
+}
+
+static int load_checkpoint(eddy_store *st, eddy_err *err) {
+    unsigned char ck[st->st_plen + 1];
+    memcpy(ck, st->st_prefix, st->st_plen);
+    ck[st->st_plen] = CHECKPOINT_TAG;
+    char *rerr = NULL;
+    size_t vlen = 0;
+    char *v = rocksdb_get(st->st_stores->ss_db, st->st_stores->ss_ropts, (const char *)ck, sizeof ck, &vlen, &rerr);
+    if (rerr) return rocks_fail(err, rerr, "reading the checkpoint");
+    st->st_checkpoint = -1;
+    if (!v) return 0;
+    int rc = 0;
+    if (vlen != 8) rc = eddy_err_set(err, EDDY_CORRUPT, "state store %s: checkpoint of %zu bytes", st->st_name, vlen);
+    else st->st_checkpoint = (int64_t)get_be64((const unsigned char *)v);
+    rocksdb_free(v);
+    return rc;
+}
+
+int eddy_store_open(eddy_stores *s, const char *name, int32_t partition, const eddy_store_opts *opts,
+                    eddy_store **out, eddy_err *err) {
+    static const eddy_store_opts no_opts = {0};
+    int rc;
+    *out = NULL;
+    if (!opts) opts = &no_opts;
+    if (!name || !*name) return eddy_err_set(err, EDDY_INVAL, "state store: empty store name");
+    if (opts->cache_max_bytes < 0) return eddy_err_set(err, EDDY_INVAL, "state store %s: negative cache size", name);
+    eddy_store *st = calloc(1, sizeof *st);
+    if (!st) return nomem(err);
+    size_t nlen = strlen(name);
+    st->st_stores = s;
+    st->st_partition = partition;
+    st->st_max = opts->cache_max_bytes;
+    st->st_on_flush = opts->on_flush;
+    st->st_flush_ud = opts->flush_ud;
+    st->st_name = strdup(name);
+    st->st_plen = nlen + 1 + 4;
+    st->st_prefix = malloc(st->st_plen);
+    st->st_wb = rocksdb_writebatch_wi_create(0, 1);
+    if (!st->st_name || !st->st_prefix || !st->st_wb || store_cache_init(&st->st_cache)) {
+        store_free(st);
+        return nomem(err);
+    }
+    memcpy(st->st_prefix, name, nlen + 1);
+    put_be32(st->st_prefix + nlen + 1, (uint32_t)partition);
+
+    pthread_mutex_lock(&s->ss_mu);
+    if (find_open(s, name, false, partition)) {
+        rc = eddy_err_set(err, EDDY_EXISTS, "state store %s partition %d is already open", name, (int)partition);
+        goto fail;
+    }
+    if ((rc = load_checkpoint(st, err))) goto fail;
+    st->st_next = s->ss_open;
+    s->ss_open = st;
+    pthread_mutex_unlock(&s->ss_mu);
+    *out = st;
+    return 0;
+fail:
+    pthread_mutex_unlock(&s->ss_mu);
+    store_free(st);
+    return rc;
+}
+
+void eddy_store_close(eddy_store *st) {
+    if (!st) return;
+    eddy_stores *s = st->st_stores;
+    pthread_mutex_lock(&s->ss_mu);
+    for (eddy_store **pp = &s->ss_open; *pp; pp = &(*pp)->st_next)
+        if (*pp == st) {
+            *pp = st->st_next;
+            break;
+        }
+    pthread_mutex_unlock(&s->ss_mu);
+    store_free(st);
+}
+
+int eddy_stores_drop(eddy_stores *s, const char *name, eddy_err *err) {
+    if (!name || !*name) return eddy_err_set(err, EDDY_INVAL, "state store: empty store name");
+    size_t nlen = strlen(name);
+    char *lo = malloc(nlen + 1), *hi = malloc(nlen + 1);
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    int rc = 0;
+    if (!lo || !hi || !wb) {
+        rc = nomem(err);
+        goto done;
+    }
+    memcpy(lo, name, nlen + 1); /* name \0 */
+    memcpy(hi, name, nlen);
+    hi[nlen] = 1;               /* name \1 */
+    pthread_mutex_lock(&s->ss_mu);
+    if (find_open(s, name, true, 0)) {
+        rc = eddy_err_set(err, EDDY_INVAL, "state store %s is open: close it before dropping it", name);
+    } else {
+        char *rerr = NULL;
+        rocksdb_writebatch_delete_range(wb, lo, nlen + 1, hi, nlen + 1);
+        rocksdb_write(s->ss_db, s->ss_wopts, wb, &rerr);
+        if (rerr) rc = rocks_fail(err, rerr, "dropping a store");
+    }
+    pthread_mutex_unlock(&s->ss_mu);
+done:
+    if (wb) rocksdb_writebatch_destroy(wb);
+    free(lo);
+    free(hi);
+    return rc;
+}
+
+/* ---- reads and writes --------------------------------------------------------- */
+
+static int busy(eddy_store *st, eddy_err *err) {
+    if (st->st_flushing)
+        return eddy_err_set(err, EDDY_INVAL, "state store %s: written from its own flush callback", st->st_name);
+    return eddy_err_set(err, EDDY_INVAL, "state store %s: written while an iterator is open", st->st_name);
+}
+
+static int store_get(eddy_store *st, const void *key, size_t klen, const void **value, size_t *vlen, bool cached,
+                     eddy_err *err);
+
+int eddy_store_get(eddy_store *st, const void *key, size_t klen, const void **value, size_t *vlen, eddy_err *err) {
+    return store_get(st, key, klen, value, vlen, true, err);
+}
+
+int eddy_store_get_flushed(eddy_store *st, const void *key, size_t klen, const void **value, size_t *vlen,
+                           eddy_err *err) {
+    return store_get(st, key, klen, value, vlen, false, err);
+}
+
+static int store_get(eddy_store *st, const void *key, size_t klen, const void **value, size_t *vlen, bool cached,
+                     eddy_err *err) {
+    store_cache *c = &st->st_cache;
+    if (cached && c->c_entries) {
+        store_entry *e = store_cache_find(c, key, klen, store_hash(key, klen));
+        if (e) {
+            store_cache_touch(c, e);
+            if (e->e_deleted) goto absent;
+            *value = e->e_vlen ? (const void *)e->e_val : "";
+            *vlen = e->e_vlen;
+            return 0;
+        }
+    }
+    rocksdb_free(st->st_got);
+    st->st_got = NULL;
+    size_t flen, got_len = 0;
+    const char *fk = full_key(st, key, klen, &flen);
+    if (!fk) return nomem(err);
+    char *rerr = NULL;
+    st->st_got = rocksdb_writebatch_wi_get_from_batch_and_db(st->st_wb, st->st_stores->ss_db, st->st_stores->ss_ropts,
+                                                             fk, flen, &got_len, &rerr);
+    if (rerr) {
+        rocksdb_free(st->st_got);
+        st->st_got = NULL;
+        *value = NULL;
+        *vlen = 0;
+        return rocks_fail(err, rerr, "reading a key");
+    }
+    if (!st->st_got) goto absent;
+    *value = got_len ? (const void *)st->st_got : "";
+    *vlen = got_len;
+    return 0;
+absent:
+    *value = NULL;
+    *vlen = 0;
+    return EDDY_NOTFOUND;
+}
+
+/* Calls the flush callback for one entry (value NULL: deleted). */
+static int call_flush(eddy_store *st, const void *key, size_t klen, const void *value, size_t vlen, eddy_err *err) {
+    if (!st->st_on_flush) return 0;
+    st->st_flushing = true;
+    int rc = st->st_on_flush(st->st_flush_ud, key, klen, value, vlen);
+    st->st_flushing = false;
+    if (rc) eddy_err_set(err, rc < 0 ? rc : EDDY_INTERNAL, "state store %s: flush callback failed (%d)", st->st_name,
+                         rc);
+    return rc;
+}
+
+/* Flushes one dirty entry: callback, then pending batch; the entry is then clean. */
+static int flush_entry(eddy_store *st, store_entry *e, eddy_err *err) {
+    const void *v = e->e_deleted ? NULL : e->e_vlen ? (const void *)e->e_val : "";
+    int rc = call_flush(st, e->e_key, e->e_klen, v, e->e_vlen, err);
+    if (rc) return rc;
+    if (e->e_unsynced && (rc = pending_write(st, e->e_key, e->e_klen, v, e->e_vlen, err))) return rc;
+    store_cache_set_clean(&st->st_cache, e);
+    return 0;
+}
+
+/* Brings the cache back within its budget. */
+static int shrink(eddy_store *st, eddy_err *err) {
+    store_cache *c = &st->st_cache;
+    while (c->c_bytes > st->st_max) {
+        if (c->c_clean.head) {
+            store_cache_remove(c, c->c_clean.head);
+        } else if (c->c_dirty.head) {
+            int rc = flush_entry(st, c->c_dirty.head, err);
+            if (rc) return rc;
+        } else {
+            break;
+        }
+    }
+    return 0;
+}
+
+int eddy_store_put(eddy_store *st, const void *key, size_t klen, const void *value, size_t vlen, eddy_err *err) {
+    if (st->st_flushing || st->st_iters) return busy(st, err);
+    if (klen > UINT32_MAX / 2 || vlen > UINT32_MAX / 2)
+        return eddy_err_set(err, EDDY_TOOBIG, "state store %s: key or value too large", st->st_name);
+    if (st->st_max == 0) {
+        int rc = call_flush(st, key, klen, value, vlen, err);
+        if (rc) return rc;
+        return pending_write(st, key, klen, value, vlen, err);
+    }
+    if (store_cache_write(&st->st_cache, key, klen, store_hash(key, klen), value, vlen)) return nomem(err);
+    if (st->st_cache.c_bytes > st->st_max) return shrink(st, err);
+    return 0;
+}
+
+int eddy_store_flush(eddy_store *st, eddy_err *err) {
+    if (st->st_flushing || st->st_iters) return busy(st, err);
+    store_cache *c = &st->st_cache;
+    while (c->c_dirty.head) {
+        int rc = flush_entry(st, c->c_dirty.head, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int eddy_store_commit(eddy_store *st, int64_t checkpoint, eddy_err *err) {
+    int rc = eddy_store_flush(st, err);
+    if (rc) return rc;
+    unsigned char ck[st->st_plen + 1], cv[8];
+    memcpy(ck, st->st_prefix, st->st_plen);
+    ck[st->st_plen] = CHECKPOINT_TAG;
+    put_be64(cv, (uint64_t)checkpoint);
+    rocksdb_writebatch_wi_put(st->st_wb, (const char *)ck, sizeof ck, (const char *)cv, sizeof cv);
+    char *rerr = NULL;
+    rocksdb_write_writebatch_wi(st->st_stores->ss_db, st->st_stores->ss_wopts, st->st_wb, &rerr);
+    if (rerr) return rocks_fail(err, rerr, "committing");
+    rocksdb_writebatch_wi_clear(st->st_wb);
+    st->st_checkpoint = checkpoint;
+    return 0;
+}
+
+int64_t eddy_store_checkpoint(const eddy_store *st) {
+    return st->st_checkpoint;
+}
+
+int eddy_store_restore_put(eddy_store *st, const void *key, size_t klen, const void *value, size_t vlen,
+                           eddy_err *err) {
+    if (st->st_flushing || st->st_iters) return busy(st, err);
+    store_cache *c = &st->st_cache;
+    if (c->c_entries) {
+        store_entry *e = store_cache_find(c, key, klen, store_hash(key, klen));
+        if (e) store_cache_remove(c, e);
+    }
+    return pending_write(st, key, klen, value, vlen, err);
+}
+
+/* ---- iterators ---------------------------------------------------------------- */
+
+/* Copies the dirty entries that are not in the pending batch into it. */
+static int sync_cache(eddy_store *st, eddy_err *err) {
+    store_cache *c = &st->st_cache;
+    while (c->c_nunsynced) {
+        store_entry *e = c->c_unsynced[c->c_nunsynced - 1];
+        const void *v = e->e_deleted ? NULL : e->e_vlen ? (const void *)e->e_val : "";
+        int rc = pending_write(st, e->e_key, e->e_klen, v, e->e_vlen, err);
+        if (rc) return rc;
+        store_cache_set_synced(c, e);
+    }
+    return 0;
+}
+
+/* The full key prefix ‖ ENTRY_TAG ‖ key, or prefix ‖ tag when key is NULL; malloc'd. */
+static unsigned char *bound_key(const eddy_store *st, unsigned char tag, const void *key, size_t klen, size_t *len) {
+    if (!key) klen = 0;
+    unsigned char *b = malloc(st->st_plen + 1 + klen + 1);
+    if (!b) return NULL;
+    memcpy(b, st->st_prefix, st->st_plen);
+    b[st->st_plen] = tag;
+    if (klen) memcpy(b + st->st_plen + 1, key, klen);
+    *len = st->st_plen + 1 + klen;
+    return b;
+}
+
+int eddy_store_iter_new(eddy_store *st, const void *lo, size_t lolen, const void *hi, size_t hilen,
+                        eddy_store_iter **out, eddy_err *err) {
+    int rc;
+    *out = NULL;
+    if (st->st_flushing) return busy(st, err);
+    if ((rc = sync_cache(st, err))) return rc;
+    eddy_store_iter *it = calloc(1, sizeof *it);
+    if (!it) return nomem(err);
+    it->it_st = st;
+    it->it_lo = bound_key(st, ENTRY_TAG, lo, lolen, &it->it_lolen);
+    /* No upper key: up to the end of the store's entries (the next tag). */
+    it->it_hi = hi ? bound_key(st, ENTRY_TAG, hi, hilen, &it->it_hilen)
+                   : bound_key(st, ENTRY_TAG + 1, NULL, 0, &it->it_hilen);
+    it->it_ropts = rocksdb_readoptions_create();
+    if (!it->it_lo || !it->it_hi || !it->it_ropts) {
+        rc = nomem(err);
+        goto fail;
+    }
+    rocksdb_readoptions_set_iterate_lower_bound(it->it_ropts, (const char *)it->it_lo, it->it_lolen);
+    rocksdb_readoptions_set_iterate_upper_bound(it->it_ropts, (const char *)it->it_hi, it->it_hilen);
+    rocksdb_iterator_t *base = rocksdb_create_iterator(st->st_stores->ss_db, it->it_ropts);
+    if (!base) {
+        rc = nomem(err);
+        goto fail;
+    }
+    /* Takes the base iterator. */
+    it->it_it = rocksdb_writebatch_wi_create_iterator_with_base(st->st_wb, base);
+    if (!it->it_it) {
+        rocksdb_iter_destroy(base);
+        rc = nomem(err);
+        goto fail;
+    }
+    st->st_iters++;
+    *out = it;
+    return 0;
+fail:
+    if (it->it_ropts) rocksdb_readoptions_destroy(it->it_ropts);
+    free(it->it_lo);
+    free(it->it_hi);
+    free(it);
+    return rc;
+}
+
+static int key_cmp(const char *a, size_t alen, const unsigned char *b, size_t blen) {
+    size_t n = alen < blen ? alen : blen;
+    int r = n ? memcmp(a, b, n) : 0;
+    if (r) return r;
+    return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+bool eddy_store_iter_next(eddy_store_iter *it, const void **key, size_t *klen, const void **value, size_t *vlen) {
+    if (it->it_done) return false;
+    if (!it->it_started) {
+        rocksdb_iter_seek(it->it_it, (const char *)it->it_lo, it->it_lolen);
+        it->it_started = true;
+    } else {
+        rocksdb_iter_next(it->it_it);
+    }
+    size_t kl, vl;
+    const char *k;
+    /* The batch part ignores the bounds: check the upper one here. */
+    if (!rocksdb_iter_valid(it->it_it) || !(k = rocksdb_iter_key(it->it_it, &kl)) ||
+        key_cmp(k, kl, it->it_hi, it->it_hilen) >= 0) {
+        it->it_done = true;
+        return false;
+    }
+    size_t skip = it->it_st->st_plen + 1;
+    const char *v = rocksdb_iter_value(it->it_it, &vl);
+    *key = k + skip;
+    *klen = kl - skip;
+    *value = v ? v : "";
+    *vlen = vl;
+    return true;
+}
+
+void eddy_store_iter_destroy(eddy_store_iter *it) {
+    if (!it) return;
+    it->it_st->st_iters--;
+    rocksdb_iter_destroy(it->it_it);
+    rocksdb_readoptions_destroy(it->it_ropts);
+    free(it->it_lo);
+    free(it->it_hi);
+    free(it);
+}
+
+/* ---- metrics ------------------------------------------------------------------ */
+
+int64_t eddy_store_cache_bytes(const eddy_store *st) {
+    return st->st_cache.c_bytes;
+}
+
+void eddy_store_cache_counts(const eddy_store *st, int64_t *entries, int64_t *dirty) {
+    if (entries) *entries = st->st_cache.c_entries;
+    if (dirty) *dirty = st->st_cache.c_ndirty;
+}
