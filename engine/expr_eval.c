@@ -107,7 +107,9 @@ static int b_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
         }
     }
     switch (i - x->ncols) {
-    case 0: sqlite3_result_int64(ctx, r->ts); break;
+    case 0: /* ROWTIME: part of the row, so NULL when the record has no value */
+        if (!(r->flags & EDDY_ROW_NULL_VALUE)) sqlite3_result_int64(ctx, r->ts);
+        break;
     case 1:
         if (r->partition >= 0) sqlite3_result_int64(ctx, r->partition);
         break;
@@ -225,7 +227,7 @@ static int emit_row(eddy_exprs *x, const eddy_row *in, eddy_batch *out, sqlite3_
             *v = eddy_value_copy(out->arena, &in->cols[d]);
             if (v->v_kind != in->cols[d].v_kind) return EDDY_NOMEM;
         } else if (d == -2) {
-            *v = eddy_value_bigint(in->ts);
+            *v = (in->flags & EDDY_ROW_NULL_VALUE) ? eddy_value_null() : eddy_value_bigint(in->ts);
         } else if (d == -3) {
             *v = in->partition >= 0 ? eddy_value_int(in->partition) : eddy_value_null();
         } else if (d == -4) {

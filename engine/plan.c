@@ -17,6 +17,7 @@ void eddy_plan_destroy(eddy_plan *p) {
     eddy_source_free(p->source);
     free(p->source_alias);
     eddy_source_free(p->sink);
+    eddy_schema_free(p->scope_schema);
     free(p->sink_timestamp_column);
     free(p->exprs);
     if (p->agg) {
@@ -36,12 +37,12 @@ void eddy_plan_scope(const eddy_plan *p, eddy_scope_source *src, eddy_expr_scope
     memset(scope, 0, sizeof *scope);
     src->name = p->source->name;
     src->alias = p->source_alias;
-    src->schema = p->source->schema;
+    src->schema = p->scope_schema ? p->scope_schema : p->source->schema;
     src->first_col = 0;
     scope->nsources = 1;
     scope->sources = src;
     scope->pseudo = EDDY_PSEUDO_ROWTIME | EDDY_PSEUDO_ROWPARTITION | EDDY_PSEUDO_ROWOFFSET;
-    scope->ncols = p->source->schema->ncols;
+    scope->ncols = src->schema->ncols;
 }
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -606,6 +607,49 @@ static int check_insert_sink(eddy_plan *p, const eddy_source *target, item *v, i
     return 0;
 }
 
+/* The statement as ksqlDB prints it after its errors ("Statement: ..."):
+ * qualified columns, one select item per line with its name, EMIT CHANGES. */
+static char *statement_text(const eddy_stmt *st, const eddy_query *q, const item *v, int n, const char *src,
+                            const char *alias) {
+    eddy_strbuf sb = EDDY_STRBUF_INIT;
+    const eddy_list *props = &st->u.create.props;
+    eddy_strbuf_printf(&sb, "CREATE %s %s", st->u.create.source_kind == EDDY_SOURCE_TABLE ? "TABLE" : "STREAM",
+                       st->u.create.name);
+    if (props->n) {
+        eddy_strbuf_puts(&sb, " WITH (");
+        for (int i = 0; i < props->n; i++) {
+            const eddy_property *pr = props->items[i];
+            if (i) eddy_strbuf_puts(&sb, ", ");
+            eddy_strbuf_printf(&sb, "%s=", pr->name);
+            eddy_expr_format(pr->value, &sb);
+        }
+        eddy_strbuf_puts(&sb, ")");
+    }
+    eddy_strbuf_puts(&sb, " AS SELECT\n");
+    for (int i = 0; i < n; i++) {
+        eddy_strbuf_puts(&sb, "  ");
+        eddy_plan_format_qualified(v[i].expr, alias, &sb);
+        eddy_strbuf_printf(&sb, " %s%s", v[i].name, i < n - 1 ? ",\n" : "");
+    }
+    eddy_strbuf_printf(&sb, "\nFROM %s %s", src, alias);
+    if (q->where) {
+        eddy_strbuf_puts(&sb, "\nWHERE ");
+        eddy_plan_format_qualified(q->where, alias, &sb);
+    }
+    const eddy_list *lists[2] = {&q->group_by, &q->partition_by};
+    const char *kw[2] = {"GROUP BY", "PARTITION BY"};
+    for (int l = 0; l < 2; l++) {
+        if (!lists[l]->n) continue;
+        eddy_strbuf_printf(&sb, "\n%s ", kw[l]);
+        for (int i = 0; i < lists[l]->n; i++) {
+            if (i) eddy_strbuf_puts(&sb, ", ");
+            eddy_plan_format_qualified(lists[l]->items[i], alias, &sb);
+        }
+    }
+    eddy_strbuf_puts(&sb, "\nEMIT CHANGES");
+    return eddy_strbuf_detach(&sb);
+}
+
 /* ---- the planner ------------------------------------------------------------- */
 
 int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy_plan_settings *settings,
@@ -613,6 +657,7 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
     const eddy_query *q;
     const char *sink_name;
     eddy_plan *p = calloc(1, sizeof *p);
+    char *stmt_text = NULL;
     item *v = NULL;
     int n = 0, rc;
     *out = NULL;
@@ -654,10 +699,6 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
                              "Source", q->from.name);
         goto fail;
     }
-    if (src->window_type != EDDY_WT_NONE) {
-        rc = eddy_err_set(err, EDDY_UNSUPPORTED, "Queries over windowed sources are not supported yet by eddy.");
-        goto fail;
-    }
     bool is_agg = q->group_by.n || q->having || q->window.kind != EDDY_WIN_NONE;
     for (int i = 0; i < q->items.n && !is_agg; i++)
         is_agg = eddy_plan_has_aggregate(((const eddy_select_item *)q->items.items[i])->expr);
@@ -678,6 +719,10 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
         rc = eddy_err_set(err, EDDY_ANALYSIS, "EMIT FINAL is only supported for windowed aggregations.");
         goto fail;
     }
+    if (q->partition_by_empty) {
+        rc = eddy_err_set(err, EDDY_ANALYSIS, "PARTITION BY requires at least one expression");
+        goto fail;
+    }
     if (is_agg && q->partition_by.n) {
         rc = eddy_err_set(err, EDDY_ANALYSIS, "PARTITION BY can not be used with GROUP BY.");
         goto fail;
@@ -686,6 +731,21 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
         /* checked with the target below */
     }
     p->table_source = src->kind == EDDY_SOURCE_TABLE && !is_agg;
+    if (src->window_type != EDDY_WT_NONE) {
+        if (is_agg || src->kind == EDDY_SOURCE_TABLE) {
+            rc = eddy_err_set(err, EDDY_UNSUPPORTED,
+                              "Aggregations and tables over windowed sources are not supported yet by eddy.");
+            goto fail;
+        }
+        /* The window bounds are columns queries can read. */
+        p->scope_schema = eddy_schema_copy(src->schema);
+        if (!p->scope_schema ||
+            eddy_schema_add(p->scope_schema, "WINDOWSTART", eddy_type_primitive(EDDY_TYPE_BIGINT), EDDY_COL_VALUE, NULL) ||
+            eddy_schema_add(p->scope_schema, "WINDOWEND", eddy_type_primitive(EDDY_TYPE_BIGINT), EDDY_COL_VALUE, NULL)) {
+            rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
     if (p->kind != EDDY_PLAN_PUSH && q->has_limit) {
         rc = eddy_err_set(err, EDDY_ANALYSIS, "CREATE STREAM AS SELECT statements don't support LIMIT clause.");
         goto fail;
@@ -738,6 +798,10 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
         }
     }
 
+    stmt_text = p->kind == EDDY_PLAN_CSAS
+                          ? statement_text(st, q, v, n, src->name, q->from.alias ? q->from.alias : src->name)
+                          : NULL;
+
     /* Keys. */
     if (is_agg) {
         if ((rc = eddy_plan_aggregate(p, q, sink_name, &scope, v, n, err))) goto fail;
@@ -753,7 +817,19 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
 
     /* Sink. */
     if (p->kind == EDDY_PLAN_CSAS) {
-        if ((rc = build_sink(p, st, settings, v, n, err))) goto fail;
+        if ((rc = build_sink(p, st, settings, v, n, err)) == 0 && src->window_type != EDDY_WT_NONE) {
+            p->sink->window_type = src->window_type; /* rows keep their windows */
+            p->sink->window_size_ms = src->window_size_ms;
+        }
+        if (rc) {
+            if (stmt_text && strncmp(err->msg, "Key format does not support schema.", 35) == 0) {
+                eddy_strbuf msg = EDDY_STRBUF_INIT;
+                eddy_strbuf_printf(&msg, "%s\nStatement: %s", err->msg, stmt_text);
+                eddy_err_set(err, rc, "%s", eddy_strbuf_cstr(&msg));
+                eddy_strbuf_fini(&msg);
+            }
+            goto fail;
+        }
         if (p->agg && p->agg->window.kind != EDDY_WIN_NONE) {
             const eddy_plan_window *w = &p->agg->window;
             p->sink->window_type = w->kind == EDDY_WIN_TUMBLING  ? EDDY_WT_TUMBLING
@@ -804,10 +880,12 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
             eddy_schema_add(p->sink->schema, v[i].name, eddy_type_ref(v[i].type), EDDY_COL_VALUE, NULL);
     }
     p->keyless = p->keyless || eddy_schema_nkeys(p->sink->schema) == 0;
+    free(stmt_text);
     eddy_plan_items_free(v, n);
     *out = p;
     return 0;
 fail:
+    free(stmt_text);
     eddy_plan_items_free(v, n);
     eddy_plan_destroy(p);
     return rc;

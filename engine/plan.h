@@ -72,6 +72,8 @@ typedef struct eddy_plan {
     eddy_plan_kind kind;
     /* Source. */
     eddy_source *source;          /* a copy of the catalog's source */
+    eddy_schema *scope_schema;    /* windowed sources: the source's columns + WINDOWSTART, WINDOWEND
+                                     (what expressions see); NULL otherwise */
     char *source_alias;           /* FROM source [AS] alias, or NULL */
     /* The compiled pipeline is built per task from these (expressions are
      * re-compiled for each task, so a plan can be shared). */

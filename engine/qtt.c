@@ -15,6 +15,7 @@
  * --disk keeps each run's log in a temporary directory instead of memory.
  */
 #include "engine/qtt.h"
+#include "engine/qtt_internal.h"
 
 #include "base/strbuf.h"
 
@@ -184,6 +185,7 @@ static void usage(void) {
 
 int eddy_test_main(int argc, char **argv) {
     const char *json_out = NULL, *baseline_path = NULL, *write_path = NULL;
+    if (eddy_qtt_register_harness_udfs()) fprintf(stderr, "eddy test: the harness UDFs could not be registered\n");
     eddy_qtt_options opts = {.in_memory = true, .verbose = false};
     char **files = NULL;
     int nfiles = 0, capfiles = 0, npaths = 0;

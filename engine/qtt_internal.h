@@ -70,4 +70,8 @@ void eddy_qtt_query_fini(eddy_qtt_query *q);
 bool eddy_qtt_query_matches(const eddy_qtt_run *run, json_t *exp, const char *exp_ptr, const eddy_qtt_query *q,
                             const char *path, eddy_strbuf *diff);
 
+/* Adds the upstream harness's test UDFs (BAD_UDF) to the function registry;
+ * call before anything reads the registry (qtt_udf.c).  0 or an error code. */
+int eddy_qtt_register_harness_udfs(void);
+
 #endif

@@ -12,6 +12,8 @@
 
 static void check_until_end(eddy_qrun *q);
 
+static bool s_windowed(const eddy_qrun *q) { return q->plan->source->window_type != EDDY_WT_NONE; }
+
 const char *eddy_qrun_id(const eddy_qrun *q) { return q->id; }
 const eddy_plan *eddy_qrun_plan(const eddy_qrun *q) { return q->plan; }
 int eddy_qrun_ntasks(const eddy_qrun *q) { return q->ntasks; }
@@ -109,7 +111,7 @@ int eddy_qrun_new(eddy_log *log, eddy_plan *plan, const eddy_qrun_opts *opts, ed
         t->partition = i;
         q->ntasks = i + 1;
         eddy_log_batch_init(&t->fetched);
-        if (eddy_batch_init(&t->in, plan->source->schema->ncols) || eddy_batch_init(&t->out, plan->nexprs)) {
+        if (eddy_batch_init(&t->in, scope.ncols) || eddy_batch_init(&t->out, plan->nexprs)) {
             rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");
             goto fail;
         }
@@ -224,7 +226,20 @@ int eddy_qrun_decode_records(task *t, const eddy_log_batch *f, eddy_batch *b, ed
         row->partition = t->partition;
         if (!r->key) row->flags |= EDDY_ROW_NULL_KEY;
         eddy_err_clear(&rerr);
-        int rc = eddy_serde_decode(q->src_key, r->key, r->key_len, row->cols, b->arena, &rerr);
+        int rc;
+        if (s_windowed(q)) {
+            rc = eddy_serde_decode_windowed(q->src_key, r->key, r->key_len, q->plan->source->window_type == EDDY_WT_SESSION,
+                                            row->cols, &row->wstart, &row->wend, b->arena, &rerr);
+            if (!rc && q->plan->source->window_type != EDDY_WT_SESSION) row->wend = row->wstart + q->plan->source->window_size_ms;
+            if (!rc) {
+                int nsrc = q->plan->source->schema->ncols;
+                row->flags |= EDDY_ROW_WINDOWED;
+                row->cols[nsrc] = eddy_value_bigint(row->wstart);
+                row->cols[nsrc + 1] = eddy_value_bigint(row->wend);
+            }
+        } else {
+            rc = eddy_serde_decode(q->src_key, r->key, r->key_len, row->cols, b->arena, &rerr);
+        }
         if (!rc) {
             /* Value columns follow the key columns; header columns sit among
              * them in schema order, so decode into a scratch array first. */
@@ -419,6 +434,13 @@ int eddy_qrun_step_task(eddy_qrun *q, int i, bool *did_work, eddy_err *err) {
     if ((rc = eddy_qrun_decode_records(t, &t->fetched, &t->in, err))) return rc;
     eddy_batch_reset(&t->out);
     if ((rc = eddy_exprs_eval(t->exprs, &t->in, &t->out, eddy_qrun_expr_error, t))) return rc;
+    if (p->where) {
+        /* A filter sees no row in a record with a null value: it drops it. */
+        size_t kept = 0;
+        for (size_t i = 0; i < t->out.count; i++)
+            if (!(t->out.rows[i].flags & EDDY_ROW_NULL_VALUE)) t->out.rows[kept++] = t->out.rows[i];
+        t->out.count = kept;
+    }
     q->processed += (int64_t)t->fetched.count;
     int64_t next = t->fetched.next_offset;
     if (q->opts.rows) {

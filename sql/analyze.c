@@ -399,6 +399,9 @@ static int check_side_types(const eddy_format_info *f, const eddy_schema *s, boo
                 eddy_strbuf_printf(&sb, "Key format does not support schema.\nformat: %s\nschema: Persistence{columns=[",
                                    f->name);
                 format_key_columns(s, &sb);
+                /* KAFKA's reason does not name the column (DELIMITED's does). */
+                char *col = strcmp(f->name, "KAFKA") == 0 ? strstr(err->msg, ", column: `") : NULL;
+                if (col) *col = '\0';
                 eddy_strbuf_printf(&sb, "], features=[]}\nreason: %s", err->msg);
                 eddy_err_set(err, rc, "%s", eddy_strbuf_cstr(&sb));
                 eddy_strbuf_fini(&sb);

@@ -928,6 +928,10 @@ eddy_query *eddy_ast_query_finish(eddy_parse_ctx *p, eddy_token select, eddy_lis
     q->where = where;
     q->group_by = group_by;
     q->partition_by = partition_by;
+    q->partition_by_empty = partition_by.cap < 0;
+    q->group_by_empty = group_by.cap < 0;
+    if (q->partition_by.cap < 0) q->partition_by.cap = 0;
+    if (q->group_by.cap < 0) q->group_by.cap = 0;
     q->having = having;
     q->emit = (eddy_emit)emit;
     if (limit) {

@@ -159,6 +159,8 @@ typedef struct eddy_query {
     eddy_expr *where;       /* may be NULL */
     eddy_list group_by;     /* eddy_expr* */
     eddy_list partition_by; /* eddy_expr* */
+    bool partition_by_empty;/* PARTITION BY () */
+    bool group_by_empty;    /* GROUP BY () */
     eddy_expr *having;      /* may be NULL */
     eddy_emit emit;
     bool has_limit;

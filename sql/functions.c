@@ -235,9 +235,20 @@ static int cmp_fn(const void *x, const void *y) {
     return strcmp(((const eddy_function *)x)->fn_name, ((const eddy_function *)y)->fn_name);
 }
 
+/* Functions a host adds before start-up (eddy_functions_add). */
+static const eddy_function_def *g_extra;
+static int g_nextra;
+
+int eddy_functions_add(const eddy_function_def *defs, int n) {
+    if (g_reg.fns || g_reg.rc) return EDDY_INVAL; /* too late: the registry is loaded */
+    g_extra = defs;
+    g_nextra = n;
+    return 0;
+}
+
 static void load_registry(void) {
     eddy_err *err = &g_reg.err;
-    int n = eddy_functions_builtin_count;
+    int n = eddy_functions_builtin_count + g_nextra;
     eddy_arena *a = eddy_arena_new();
     eddy_function *fns = a ? eddy_arena_alloc(a, sizeof *fns * (size_t)(n > 0 ? n : 1)) : NULL;
     if (!fns) {
@@ -245,7 +256,8 @@ static void load_registry(void) {
         goto fail;
     }
     for (int i = 0; i < n; i++) {
-        const eddy_function_def *d = &eddy_functions_builtin[i];
+        const eddy_function_def *d =
+            i < eddy_functions_builtin_count ? &eddy_functions_builtin[i] : &g_extra[i - eddy_functions_builtin_count];
         int rc = load_row(a, d, &fns[i], err);
         if (rc) {
             char msg[sizeof err->msg];

@@ -156,6 +156,12 @@ typedef struct eddy_function_def {
     const char *fd_variants;
 } eddy_function_def;
 
+/* Adds n functions (defs must live until exit) to the registry, as a UDF
+ * extension would: call before anything reads the registry (start-up).
+ * The conformance runner adds the upstream test harness's UDFs this way.
+ * EDDY_INVAL once the registry is loaded. */
+int eddy_functions_add(const eddy_function_def *defs, int n);
+
 extern const eddy_function_def eddy_functions_builtin[];
 extern const int eddy_functions_builtin_count;
 

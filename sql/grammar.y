@@ -283,7 +283,7 @@ where_opt(A) ::= WHERE bexpr(E). { A = E; }
 /* GROUP BY a, b | GROUP BY (a, b) | GROUP BY (): value expressions only. */
 %type gexprs {eddy_list}
 gexprs(A) ::= vexprlist(L). { A = L; }
-gexprs(A) ::= LP RP. { A = no_list; }
+gexprs(A) ::= LP RP. { A = no_list; A.cap = -1; /* "()": written, but empty */ }
 gexprs(A) ::= LP vexpr(E) COMMA vexprlist(L) RP. { A = eddy_ast_prepend(p, E, L); }
 
 %type groupby_opt {eddy_list}
