@@ -4,6 +4,7 @@
 
 #include "engine/entities.h"
 #include "engine/fn.h"
+#include "schemas/registry.h" /* AVRO */
 #include "sql/parse.h"
 
 #include <stdio.h>
@@ -364,6 +365,9 @@ int eddy_engine_open_ex(const eddy_config *cfg, eddy_log *log, const eddy_engine
         if ((rc = eddy_log_open_embedded(path, &e->log, err))) goto fail;
         e->own_log = true;
     }
+    /* AVRO: the schema registry lives next to the log; serdes made without one use it. */
+    if ((rc = eddy_registry_open(e->log, &e->registry, err))) goto fail;
+    eddy_registry_set_default(e->registry);
     {
         const char *dir = eddy_config_get(cfg, "ksql.streams.state.dir");
         char path[4096];
@@ -390,7 +394,7 @@ void eddy_engine_close(eddy_engine *e) {
     eddy_runtime_destroy(e->runtime); /* stops the stream threads first */
     for (int i = 0; i < e->npush; i++) {
         free(e->push_ids[i]);
-        free(e->push_ctx[i]);
+        eddy_engine_push_ctx_free(e->push_ctx[i]);
     }
     free(e->push_ids);
     free(e->push_ctx);
@@ -401,6 +405,7 @@ void eddy_engine_close(eddy_engine *e) {
     free(e->processing_log_topic);
     eddy_stores_close(e->stores);
     eddy_command_log_close(e->cmdlog);
+    eddy_registry_destroy(e->registry); /* AVRO (also clears the process default) */
     if (e->own_log) eddy_log_close(e->log);
     eddy_catalog_destroy(e->catalog);
     for (int i = 0; i < e->ncommands; i++) {
@@ -435,6 +440,7 @@ void eddy_engine_state_opts(eddy_engine *e, const json_t *props, eddy_qrun_opts 
 const char *eddy_engine_service_id(const eddy_engine *e) { return e->service_id; }
 eddy_log *eddy_engine_log(eddy_engine *e) { return e->log; }
 eddy_catalog *eddy_engine_catalog(eddy_engine *e) { return e->catalog; }
+struct eddy_registry *eddy_engine_registry(eddy_engine *e) { return e->registry; } /* AVRO */
 int64_t eddy_engine_replayed(const eddy_engine *e) { return e->replayed; }
 
 /* ---- /ksql ---------------------------------------------------------------- */

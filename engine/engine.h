@@ -139,6 +139,9 @@ eddy_log *eddy_engine_log(eddy_engine *e);
 /* The engine's catalog (borrowed; for the conformance runner's checks, made
  * while no statement runs). */
 struct eddy_catalog *eddy_engine_catalog(eddy_engine *e);
+/* AVRO: the engine's schema registry (schemas/registry.h), stored in the log's
+ * `_schemas` topic; borrowed, valid until eddy_engine_close. */
+struct eddy_registry *eddy_engine_registry(eddy_engine *e);
 /* Number of commands replayed at start (for logs and tests). */
 int64_t eddy_engine_replayed(const eddy_engine *e);
 

@@ -24,6 +24,7 @@ struct eddy_engine {
     const eddy_config *config;
     eddy_log *log;
     bool own_log;
+    struct eddy_registry *registry; /* AVRO: schema registry in the log's _schemas topic (schemas/registry.h) */
     eddy_command_log *cmdlog;
     eddy_catalog *catalog;
     char *service_id;
@@ -47,6 +48,10 @@ struct eddy_engine {
  * commit interval (the cache is off in deterministic mode, as in ksqlDB's
  * tests).  props: the request's properties (may be NULL). */
 void eddy_engine_state_opts(eddy_engine *e, const json_t *props, eddy_qrun_opts *o);
+
+/* Frees a push/pull query context (push.c): waits for a pull answer's
+ * sender thread and frees what it owns. */
+void eddy_engine_push_ctx_free(void *ctx);
 
 /* Starts a persistent query (runtime or driver list).  Takes q. */
 int eddy_engine_start_query(eddy_engine *e, eddy_qrun *q, eddy_err *err);

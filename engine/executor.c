@@ -9,6 +9,7 @@
 #include "engine/engine_internal.h"
 
 #include "engine/entities.h"
+#include "schemas/registry.h" /* AVRO */
 #include "sql/analyze.h"
 #include "sql/functions.h"
 
@@ -87,6 +88,275 @@ static void analyze_ctx_init(eddy_exec *x, eddy_analyze_ctx *ctx) {
     ctx->default_wrap_single = !wrap || !*wrap ? -1 : strcasecmp(wrap, "true") == 0 ? 1 : 0;
 }
 
+/* ---- AVRO: schema inference and registration (schemas/registry.h) ------
+ * As ksqlDB's DefaultSchemaInjector and SchemaRegisterInjector do: a CREATE
+ * whose key or value format is AVRO and that declares no columns of that
+ * side takes them from the registry (the schema of KEY_/VALUE_SCHEMA_ID, else
+ * the latest under "<topic>-key|value"), and the statement is rewritten with
+ * the columns, so that the command log holds it complete; a CREATE registers
+ * the schemas of its columns when the subject has none, a CREATE ... AS
+ * SELECT always.  AVRO keys get ksqlDB's record name (<Name>Key). */
+
+static const eddy_expr *avro_prop(const eddy_list *props, const char *name) {
+    for (int i = 0; i < props->n; i++) {
+        const eddy_property *p = props->items[i];
+        if (strcasecmp(p->name, name) == 0) return p->value;
+    }
+    return NULL;
+}
+
+static const char *avro_prop_str(const eddy_list *props, const char *name) {
+    const eddy_expr *e = avro_prop(props, name);
+    return e && e->kind == EDDY_EX_STRING ? e->v.s : NULL;
+}
+
+static int64_t avro_prop_int(const eddy_list *props, const char *name) {
+    const eddy_expr *e = avro_prop(props, name);
+    return e && e->kind == EDDY_EX_INT ? e->v.lit_int.i : -1;
+}
+
+static bool is_avro(const char *format) { return format && strcasecmp(format, "AVRO") == 0; }
+
+/* Validating a request (dry run), the schemas its earlier statements would
+ * register are not in the registry yet: the schema of a sandbox source on
+ * the topic stands in for them.  *out is new (caller destroys), or NULL. */
+static int avro_sandbox_schema(eddy_exec *x, const char *topic, bool key, eddy_avro_schema **out, eddy_err *err) {
+    int n, rc = 0;
+    *out = NULL;
+    eddy_source *const *all = eddy_catalog_sources(x->catalog, &n);
+    for (int i = 0; i < n && !*out && rc == 0; i++) {
+        const eddy_source *src = all[i];
+        const eddy_format_spec *f = key ? &src->key_fmt : &src->value_fmt;
+        if (!src->topic || strcmp(src->topic, topic) != 0 || !is_avro(f->format)) continue;
+        eddy_column *cols = calloc((size_t)src->schema->ncols + 1, sizeof *cols);
+        eddy_strbuf text = EDDY_STRBUF_INIT;
+        int nc = 0;
+        if (!cols) return nomem(err);
+        for (int c = 0; c < src->schema->ncols; c++)
+            if ((src->schema->cols[c].ns == EDDY_COL_KEY) == key && src->schema->cols[c].ns != EDDY_COL_HEADER &&
+                src->schema->cols[c].ns != EDDY_COL_HEADERS)
+                cols[nc++] = src->schema->cols[c];
+        if (nc > 0 && (rc = eddy_avro_schema_of_columns(cols, nc, nc == 1 && (key || f->wrap_single == 0),
+                                                        f->schema_full_name, &text, err)) == 0)
+            rc = eddy_avro_schema_parse(text.buf, text.len, out, err);
+        eddy_strbuf_fini(&text);
+        free(cols);
+    }
+    return rc;
+}
+
+/* The columns of one side inferred from the registry, appended to into. */
+static int avro_infer_side(eddy_exec *x, const char *topic, bool key, int64_t id, bool unwrapped, eddy_schema *into,
+                           eddy_err *err) {
+    eddy_registry *reg = x->engine->registry;
+    int32_t sid = (int32_t)id;
+    const eddy_avro_schema *s;
+    int rc;
+    if (id <= 0) {
+        char *subject = eddy_registry_subject(topic, key);
+        if (!subject) return nomem(err);
+        if (eddy_registry_latest(reg, subject, &sid, NULL, NULL, NULL) && x->dry_run) {
+            eddy_avro_schema *sandbox = NULL;
+            if ((rc = avro_sandbox_schema(x, topic, key, &sandbox, err)) == 0 && sandbox)
+                rc = eddy_avro_infer_columns(sandbox, key ? EDDY_COL_KEY : EDDY_COL_VALUE, unwrapped, false, into, err);
+            eddy_avro_schema_destroy(sandbox);
+            if (rc || sandbox) {
+                free(subject);
+                return rc;
+            }
+        }
+        if (eddy_registry_latest(reg, subject, &sid, NULL, NULL, NULL)) {
+            rc = eddy_err_set(err, EDDY_ANALYSIS,
+                              "Schema for message %s on topic '%s' does not exist in the Schema Registry.\n"
+                              "Subject: %s\n\nPossible causes include:\n- The topic itself does not exist\n"
+                              "\t-> Use SHOW TOPICS; to check\n"
+                              "- Messages on the topic are not serialized using a format Schema Registry supports\n"
+                              "\t-> Use PRINT '%s' FROM BEGINNING; to verify",
+                              key ? "keys" : "values", topic, subject, topic);
+            free(subject);
+            return rc;
+        }
+        free(subject);
+    }
+    if ((rc = eddy_registry_avro(reg, sid, &s, err))) {
+        if (rc == EDDY_NOTFOUND) rc = eddy_err_set(err, EDDY_ANALYSIS, "Schema with id %d does not exist in the Schema Registry.", sid);
+        return rc;
+    }
+    if ((rc = eddy_avro_infer_columns(s, key ? EDDY_COL_KEY : EDDY_COL_VALUE, unwrapped, id > 0, into, err)))
+        return rc == EDDY_NOMEM ? rc : eddy_err_set(err, EDDY_ANALYSIS, "%s", err->msg);
+    return 0;
+}
+
+static void avro_append_name(eddy_strbuf *sb, const char *name) {
+    eddy_strbuf_putc(sb, '`');
+    for (const char *p = name; *p; p++) {
+        if (*p == '`') eddy_strbuf_putc(sb, '`');
+        eddy_strbuf_putc(sb, *p);
+    }
+    eddy_strbuf_putc(sb, '`');
+}
+
+/* The CREATE statement again, with its columns, as ksqlDB's formatter writes it. */
+static void avro_statement_text(const eddy_stmt *st, eddy_strbuf *sb) {
+    const eddy_list *el = &st->u.create.elements, *props = &st->u.create.props;
+    eddy_strbuf_printf(sb, "CREATE %s%s%s ", st->u.create.or_replace ? "OR REPLACE " : "",
+                       st->u.create.is_source ? "SOURCE " : "", eddy_source_kind_name(st->u.create.source_kind));
+    if (st->u.create.if_not_exists) eddy_strbuf_puts(sb, "IF NOT EXISTS ");
+    avro_append_name(sb, st->u.create.name);
+    eddy_strbuf_puts(sb, " (");
+    for (int i = 0; i < el->n; i++) {
+        const eddy_table_element *e = el->items[i];
+        if (i) eddy_strbuf_puts(sb, ", ");
+        avro_append_name(sb, e->name);
+        eddy_strbuf_putc(sb, ' ');
+        eddy_type_format(e->type, sb);
+        if (e->ns == EDDY_COL_KEY) eddy_strbuf_puts(sb, st->u.create.source_kind == EDDY_SOURCE_TABLE ? " PRIMARY KEY" : " KEY");
+        else if (e->ns == EDDY_COL_HEADERS) eddy_strbuf_puts(sb, " HEADERS");
+        else if (e->ns == EDDY_COL_HEADER) eddy_strbuf_printf(sb, " HEADER('%s')", e->header_key ? e->header_key : "");
+    }
+    eddy_strbuf_puts(sb, ") WITH (");
+    for (int i = 0; i < props->n; i++) {
+        const eddy_property *p = props->items[i];
+        eddy_strbuf_printf(sb, "%s%s=", i ? ", " : "", p->name);
+        eddy_expr_format(p->value, sb);
+    }
+    eddy_strbuf_putc(sb, ')');
+}
+
+/* *out: st with inferred columns (in a, or st itself when nothing is
+ * inferred), *text its text (in a, or NULL). */
+static int avro_infer(eddy_exec *x, const eddy_stmt *st, eddy_arena *a, const eddy_stmt **out, const char **text,
+                      eddy_err *err) {
+    const eddy_list *props = &st->u.create.props, *el = &st->u.create.elements;
+    const char *fmt = avro_prop_str(props, "FORMAT");
+    const char *kfmt = fmt ? fmt : avro_prop_str(props, "KEY_FORMAT");
+    const char *vfmt = fmt ? fmt : avro_prop_str(props, "VALUE_FORMAT");
+    const char *topic = avro_prop_str(props, "KAFKA_TOPIC");
+    int nkeys = 0, nvalues = 0, rc = 0;
+    *out = st;
+    *text = NULL;
+    if (!kfmt) kfmt = eddy_exec_setting(x, "ksql.persistence.default.format.key");
+    if (!vfmt) vfmt = eddy_exec_setting(x, "ksql.persistence.default.format.value");
+    for (int i = 0; i < el->n; i++) {
+        const eddy_table_element *e = el->items[i];
+        nkeys += e->ns == EDDY_COL_KEY;
+        nvalues += e->ns == EDDY_COL_VALUE;
+    }
+    bool infer_key = nkeys == 0 && is_avro(kfmt) && topic, infer_value = nvalues == 0 && is_avro(vfmt) && topic;
+    if (!infer_key && !infer_value) return 0;
+    if (!x->engine->registry) return 0;
+    const eddy_expr *wrap = avro_prop(props, "WRAP_SINGLE_VALUE");
+    bool unwrapped = wrap && ((wrap->kind == EDDY_EX_BOOL && !wrap->v.b) ||
+                              (wrap->kind == EDDY_EX_STRING && strcasecmp(wrap->v.s, "false") == 0));
+    eddy_schema *keys = eddy_schema_new(), *values = eddy_schema_new();
+    if (!keys || !values) {
+        rc = nomem(err);
+        goto done;
+    }
+    if (infer_key &&
+        (rc = avro_infer_side(x, topic, true, avro_prop_int(props, "KEY_SCHEMA_ID"), true, keys, err)))
+        goto done;
+    if (infer_value &&
+        (rc = avro_infer_side(x, topic, false, avro_prop_int(props, "VALUE_SCHEMA_ID"), unwrapped, values, err)))
+        goto done;
+    eddy_stmt *copy = eddy_arena_alloc(a, sizeof *copy);
+    if (!copy) {
+        rc = nomem(err);
+        goto done;
+    }
+    *copy = *st;
+    memset(&copy->u.create.elements, 0, sizeof copy->u.create.elements);
+    /* Keys first, then values, then headers, each inferred or as declared. */
+    for (int pass = 0; pass < 3 && rc == 0; pass++) {
+        const eddy_schema *inferred = pass == 0 && infer_key ? keys : pass == 1 && infer_value ? values : NULL;
+        for (int i = 0; inferred && i < inferred->ncols && rc == 0; i++) {
+            eddy_table_element *e = eddy_arena_alloc(a, sizeof *e);
+            if (!e || !(e->name = eddy_arena_strdup(a, inferred->cols[i].name)) ||
+                !(e->type = eddy_ast_keep_type(a, eddy_type_ref(inferred->cols[i].type)))) {
+                rc = nomem(err);
+                break;
+            }
+            e->quoted = true;
+            e->ns = inferred->cols[i].ns;
+            e->primary = e->ns == EDDY_COL_KEY && st->u.create.source_kind == EDDY_SOURCE_TABLE;
+            e->pos = st->pos;
+            rc = eddy_list_push(a, &copy->u.create.elements, e) ? nomem(err) : 0;
+        }
+        for (int i = 0; !inferred && i < el->n && rc == 0; i++) {
+            const eddy_table_element *e = el->items[i];
+            int want = pass == 0 ? e->ns == EDDY_COL_KEY : pass == 1 ? e->ns == EDDY_COL_VALUE
+                                                                     : e->ns == EDDY_COL_HEADER || e->ns == EDDY_COL_HEADERS;
+            if (want) rc = eddy_list_push(a, &copy->u.create.elements, (void *)e) ? nomem(err) : 0;
+        }
+    }
+    if (rc) goto done;
+    eddy_strbuf sb = EDDY_STRBUF_INIT;
+    avro_statement_text(copy, &sb);
+    copy->text = sb.failed ? NULL : eddy_arena_strdup(a, eddy_strbuf_cstr(&sb));
+    eddy_strbuf_fini(&sb);
+    if (!copy->text) {
+        rc = nomem(err);
+        goto done;
+    }
+    *out = copy;
+    *text = copy->text;
+done:
+    eddy_schema_free(keys);
+    eddy_schema_free(values);
+    return rc;
+}
+
+/* A CREATE ... AS SELECT's KEY_/VALUE_SCHEMA_ID and _SCHEMA_FULL_NAME onto its
+ * AVRO sink (the planner does not carry them yet). */
+static int avro_sink_formats(const eddy_list *props, eddy_source *sink, eddy_err *err) {
+    for (int side = 0; side < 2; side++) {
+        eddy_format_spec *f = side == 0 ? &sink->key_fmt : &sink->value_fmt;
+        if (!is_avro(f->format)) continue;
+        int64_t id = avro_prop_int(props, side == 0 ? "KEY_SCHEMA_ID" : "VALUE_SCHEMA_ID");
+        const char *name = avro_prop_str(props, side == 0 ? "KEY_SCHEMA_FULL_NAME" : "VALUE_SCHEMA_FULL_NAME");
+        if (side == 1 && !name) name = avro_prop_str(props, "VALUE_AVRO_SCHEMA_FULL_NAME");
+        if (id > 0) f->schema_id = id;
+        if (name && !f->schema_full_name && !(f->schema_full_name = strdup(name))) return nomem(err);
+    }
+    return 0;
+}
+
+/* Gives an AVRO key its record name (ksqlDB: <Name>Key), registers the key
+ * and value schemas of src (always, or only where the subject has none). */
+static int avro_register(eddy_exec *x, eddy_source *src, bool always, eddy_err *err) {
+    const eddy_schema *sc = src->schema;
+    int nk = eddy_schema_nkeys(sc), rc = 0;
+    if (is_avro(src->key_fmt.format) && nk > 0 && !src->key_fmt.schema_full_name &&
+        !(src->key_fmt.schema_full_name = eddy_avro_key_schema_name(src->name)))
+        return nomem(err);
+    if (x->dry_run || x->replay || !x->engine->registry) return 0;
+    for (int side = 0; side < 2 && rc == 0; side++) {
+        const eddy_format_spec *f = side == 0 ? &src->key_fmt : &src->value_fmt;
+        if (!is_avro(f->format) || f->schema_id > 0) continue;
+        eddy_column *cols = calloc((size_t)sc->ncols + 1, sizeof *cols);
+        int n = 0;
+        if (!cols) return nomem(err);
+        for (int i = 0; i < sc->ncols; i++)
+            if ((sc->cols[i].ns == EDDY_COL_KEY) == (side == 0) && sc->cols[i].ns != EDDY_COL_HEADER &&
+                sc->cols[i].ns != EDDY_COL_HEADERS)
+                cols[n++] = sc->cols[i];
+        char *subject = n ? eddy_registry_subject(src->topic, side == 0) : NULL;
+        if (n && !subject) rc = nomem(err);
+        if (subject && (always || !eddy_registry_subject_exists(x->engine->registry, subject))) {
+            eddy_strbuf text = EDDY_STRBUF_INIT;
+            bool unwrapped = n == 1 && (side == 0 || f->wrap_single == 0);
+            rc = eddy_avro_schema_of_columns(cols, n, unwrapped, f->schema_full_name, &text, err);
+            if (!rc && (rc = eddy_registry_register(x->engine->registry, subject, text.buf, 0, NULL, NULL, err)))
+                eddy_err_set(err, rc == EDDY_NOMEM ? rc : EDDY_ANALYSIS, "Could not register schema for topic: %s",
+                             err->msg);
+            eddy_strbuf_fini(&text);
+        }
+        free(subject);
+        free(cols);
+    }
+    return rc;
+}
+
 /* Makes sure the source's topic is as the statement needs it: created when
  * PARTITIONS is given and it is missing; otherwise it must exist. */
 static int ensure_topic(eddy_exec *x, const eddy_topic_spec *t, eddy_source *src, eddy_err *err) {
@@ -138,6 +408,10 @@ static int exec_create_source(eddy_exec *x, json_t **entity, eddy_err *err) {
     char *cid = NULL;
     int64_t seq;
     int rc;
+    /* AVRO: columns inferred from the registry (x->stmt and x->text are put back at the end). */
+    const eddy_stmt *orig_stmt = x->stmt;
+    const char *orig_text = x->text, *itext = NULL;
+    eddy_arena *ia = NULL;
 
     const eddy_source *old = eddy_catalog_find_source(cat, st->u.create.name);
     if (old && !st->u.create.or_replace) {
@@ -156,6 +430,12 @@ static int exec_create_source(eddy_exec *x, json_t **entity, eddy_err *err) {
         return eddy_err_set(err, EDDY_ANALYSIS, "Cannot replace %s '%s' with a %s: the kinds differ.",
                             kind_lower(old->kind), old->name, kind_lower(st->u.create.source_kind));
     analyze_ctx_init(x, &ctx);
+    if (!(ia = eddy_arena_new())) return nomem(err);
+    if ((rc = avro_infer(x, st, ia, &st, &itext, err))) goto done; /* AVRO */
+    if (itext) {
+        x->stmt = st;
+        x->text = itext;
+    }
     if ((rc = eddy_analyze_create_source(&ctx, st, &src, &topic, err))) goto done;
     if (old) {
         if (old->is_source) {
@@ -184,6 +464,7 @@ static int exec_create_source(eddy_exec *x, json_t **entity, eddy_err *err) {
         eddy_log_topic_config cfg;
         if (eddy_log_topic_describe(x->engine->log, topic.name, &cfg, NULL) == 0) src->partitions = cfg.partitions;
     }
+    if ((rc = avro_register(x, src, false, err))) goto done; /* AVRO */
     if (asprintf(&cid, "%s/`%s`/create", kind_lower(src->kind), src->name) < 0) {
         cid = NULL;
         rc = nomem(err);
@@ -203,6 +484,9 @@ done:
     eddy_source_free(src);
     eddy_topic_spec_fini(&topic);
     free(cid);
+    x->stmt = orig_stmt; /* AVRO */
+    x->text = orig_text;
+    eddy_arena_destroy(ia);
     return rc;
 }
 
@@ -836,6 +1120,9 @@ static int exec_csas(eddy_exec *x, json_t **entity, eddy_err *err) {
     eddy_exec_plan_settings(x, &set);
     if ((rc = eddy_plan_query(x->catalog, st, &set, &p, err))) return rc;
     if ((rc = ensure_sink_topic(x, p, err))) goto fail;
+    if ((rc = avro_sink_formats(&st->u.create.props, p->sink, err)) || /* AVRO */
+        (rc = avro_register(x, p->sink, true, err)))
+        goto fail;
     snprintf(id, sizeof id, "%s_%s_%lld", p->sink->kind == EDDY_SOURCE_TABLE ? "CTAS" : "CSAS", p->sink->name,
              (long long)command_seq(x));
     if (asprintf(&cid, "%s/`%s`/create", kind_lower(p->sink->kind), p->sink->name) < 0) {

@@ -35,6 +35,8 @@ struct eddy_aggop {
     size_t ncl, capcl;
     eddy_aggop_record *clout;
     bool restoring;
+    int64_t cleaned_at;     /* stream time of the last retention cleanup */
+    int64_t expired;        /* windows removed by retention */
 };
 
 static bool windowed(const eddy_aggop *op) { return op->ag->window.kind != EDDY_WIN_NONE; }
@@ -227,12 +229,59 @@ void eddy_aggop_changelog_clear(eddy_aggop *op) {
     eddy_strbuf_reset(&op->clbytes);
 }
 
+/* Removes the windows that left the retention period (start older than
+ * stream time - retention), quietly: no tombstones downstream, as Kafka
+ * Streams drops expired segments.  Runs when stream time has moved on by a
+ * quarter of the retention since the last time. */
+static int expire_windows(eddy_aggop *op, eddy_err *err) {
+    const eddy_plan_window *w = &op->ag->window;
+    if (w->kind == EDDY_WIN_NONE || op->stream_time < 0) return 0;
+    int64_t horizon = op->stream_time - w->retention_ms;
+    if (horizon <= 0 || op->stream_time - op->cleaned_at < w->retention_ms / 4) return 0;
+    op->cleaned_at = op->stream_time;
+    eddy_store_iter *it = NULL;
+    eddy_strbuf keys = EDDY_STRBUF_INIT;
+    size_t n = 0;
+    eddy_arena *a = eddy_arena_new();
+    int rc = a ? eddy_store_iter_new(op->store, NULL, 0, "\xff", 1, &it, err) : EDDY_NOMEM;
+    const void *k, *v;
+    size_t klen, vlen;
+    while (!rc && eddy_store_iter_next(it, &k, &klen, &v, &vlen)) {
+        eddy_arena_reset(a);
+        eddy_value hdr[HDR];
+        if (eddy_value_bin_decode(v, vlen, hdr, HDR, a, false, NULL, NULL)) continue;
+        /* Sessions expire by their end, time windows by their start. */
+        int64_t t = session(op) ? hdr[2].u.i : hdr[1].u.i;
+        if (t >= horizon) continue;
+        uint32_t l = (uint32_t)klen;
+        eddy_strbuf_append(&keys, (const char *)&l, sizeof l);
+        eddy_strbuf_append(&keys, k, klen);
+        n++;
+    }
+    eddy_store_iter_destroy(it);
+    eddy_arena_destroy(a);
+    size_t off = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t l;
+        memcpy(&l, keys.buf + off, sizeof l);
+        rc = eddy_store_restore_put(op->store, keys.buf + off + sizeof l, l, NULL, 0, err);
+        if (!rc) rc = cl_add(op, keys.buf + off + sizeof l, l, NULL, 0);
+        off += sizeof l + l;
+        op->expired++;
+    }
+    eddy_strbuf_fini(&keys);
+    return rc;
+}
+
 int eddy_aggop_flush(eddy_aggop *op, eddy_batch *out, eddy_err *err) {
     op->out = out;
     int rc = eddy_store_flush(op->store, err);
+    if (!rc) rc = expire_windows(op, err);
     op->out = NULL;
     return rc;
 }
+
+int eddy_aggop_expired_windows(const eddy_aggop *op) { return (int)op->expired; }
 
 int eddy_aggop_commit(eddy_aggop *op, int64_t checkpoint, eddy_err *err) {
     int rc;
@@ -628,6 +677,8 @@ int eddy_aggop_read(eddy_aggop *op, const eddy_value *key, int64_t wstart_lo, in
         eddy_arena_reset(a);
         if ((rc = decode_entry(op, v, vlen, a, err))) break;
         if (windowed(op) && (op->vals[1].u.i < wstart_lo || op->vals[1].u.i > wstart_hi)) continue;
+        int64_t horizon = op->stream_time - op->ag->window.retention_ms;
+        if (windowed(op) && (session(op) ? op->vals[2].u.i : op->vals[1].u.i) < horizon) continue; /* expired */
         rc = emit_entry(op, op->vals, out, err);
     }
     eddy_store_iter_destroy(it);

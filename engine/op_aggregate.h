@@ -86,5 +86,7 @@ int eddy_aggop_read(eddy_aggop *op, const eddy_value *key, int64_t wstart_lo, in
 
 /* Records dropped because they came after their window closed. */
 int64_t eddy_aggop_late_records(const eddy_aggop *op);
+/* Windows removed because they left the retention period (on flush). */
+int eddy_aggop_expired_windows(const eddy_aggop *op);
 
 #endif

@@ -137,7 +137,22 @@ static int expand_star(eddy_plan *p, const eddy_query *q, const eddy_expr_scope 
     int rc;
     if (eddy_plan_grow_items(v, cap, *n + s->ncols + pb->n + 1)) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
     if (pb->n == 0) {
-        for (int c = 0; c < s->ncols; c++) {
+        /* A push query over a windowed source shows the window after the key. */
+        bool bounds = p->kind == EDDY_PLAN_PUSH && p->source->window_type != EDDY_WT_NONE;
+        if (eddy_plan_grow_items(v, cap, *n + s->ncols + 3)) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+        for (int c = 0; c <= s->ncols; c++) {
+            if (bounds && (c == s->ncols || s->cols[c].ns != EDDY_COL_KEY) && (c == 0 || s->cols[c - 1].ns == EDDY_COL_KEY)) {
+                const char *names[2] = {"WINDOWSTART", "WINDOWEND"};
+                for (int b = 0; b < 2; b++) {
+                    item *it = &(*v)[(*n)++];
+                    memset(it, 0, sizeof *it);
+                    it->expr = eddy_plan_column_expr(p->arena, names[b], pos);
+                    it->name = strdup(names[b]);
+                    it->type = eddy_type_primitive(EDDY_TYPE_BIGINT);
+                }
+                bounds = false;
+            }
+            if (c == s->ncols) break;
             item *it = &(*v)[(*n)++];
             memset(it, 0, sizeof *it);
             it->expr = eddy_plan_column_expr(p->arena, s->cols[c].name, pos);
@@ -731,6 +746,27 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
         /* checked with the target below */
     }
     p->table_source = src->kind == EDDY_SOURCE_TABLE && !is_agg;
+    if (q->window.kind != EDDY_WIN_NONE && src->window_type == EDDY_WT_NONE) {
+        /* A windowed aggregation's projection may read the window bounds;
+         * the record stage cannot. */
+        const char *b = eddy_plan_window_bound_in(q->where);
+        if (b) {
+            rc = eddy_err_set(err, EDDY_ANALYSIS, "Error in WHERE expression: Unknown column %s.", b);
+            goto fail;
+        }
+        for (int i = 0; i < q->group_by.n && !b; i++) b = eddy_plan_window_bound_in(q->group_by.items[i]);
+        if (b) {
+            rc = eddy_err_set(err, EDDY_ANALYSIS, "GROUP BY column '%s' cannot be resolved.", b);
+            goto fail;
+        }
+        p->scope_schema = eddy_schema_copy(src->schema);
+        if (!p->scope_schema ||
+            eddy_schema_add(p->scope_schema, "WINDOWSTART", eddy_type_primitive(EDDY_TYPE_BIGINT), EDDY_COL_VALUE, NULL) ||
+            eddy_schema_add(p->scope_schema, "WINDOWEND", eddy_type_primitive(EDDY_TYPE_BIGINT), EDDY_COL_VALUE, NULL)) {
+            rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
     if (src->window_type != EDDY_WT_NONE) {
         if (is_agg || src->kind == EDDY_SOURCE_TABLE) {
             rc = eddy_err_set(err, EDDY_UNSUPPORTED,
@@ -747,7 +783,8 @@ int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy
         }
     }
     if (p->kind != EDDY_PLAN_PUSH && q->has_limit) {
-        rc = eddy_err_set(err, EDDY_ANALYSIS, "CREATE STREAM AS SELECT statements don't support LIMIT clause.");
+        rc = eddy_err_set(err, EDDY_ANALYSIS, "CREATE %s AS SELECT statements don't support LIMIT clause.",
+                          p->kind == EDDY_PLAN_CSAS && st->u.create.source_kind == EDDY_SOURCE_TABLE ? "TABLE" : "STREAM");
         goto fail;
     }
     p->has_limit = q->has_limit;

@@ -69,6 +69,19 @@ bool eddy_plan_has_aggregate(const eddy_expr *e) {
     return false;
 }
 
+const char *eddy_plan_window_bound_in(const eddy_expr *e) {
+    if (!e) return NULL;
+    if (e->kind == EDDY_EX_COLUMN && (!strcmp(e->v.column.name, "WINDOWSTART") || !strcmp(e->v.column.name, "WINDOWEND")))
+        return e->v.column.name;
+    eddy_expr **slots[MAX_CHILDREN];
+    int n = children((eddy_expr *)e, slots, MAX_CHILDREN);
+    for (int i = 0; i < n; i++) {
+        const char *b = eddy_plan_window_bound_in(*slots[i]);
+        if (b) return b;
+    }
+    return NULL;
+}
+
 /* A shallow copy of e with its lists copied, so children can be replaced. */
 static eddy_expr *shallow_copy(eddy_arena *a, const eddy_expr *e) {
     eddy_expr *c = eddy_ast_expr(a, e->kind, e->pos);
@@ -402,7 +415,7 @@ int eddy_plan_aggregate(eddy_plan *p, const eddy_query *q, const char *sink_name
         goto out;
     }
     eddy_strbuf_fini(&bad);
-    if (c.ngroup == 0) {
+    if (c.ngroup == 0 && p->kind != EDDY_PLAN_PUSH) { /* a push query may aggregate the whole stream */
         eddy_strbuf calls = EDDY_STRBUF_INIT;
         for (int j = 0; j < c.ncalls; j++) {
             if (j) eddy_strbuf_puts(&calls, ", ");
@@ -414,6 +427,12 @@ int eddy_plan_aggregate(eddy_plan *p, const eddy_query *q, const char *sink_name
                           "%s statement does not support aggregate function [%s] without a GROUP BY clause.",
                           p->kind == EDDY_PLAN_PUSH ? "SELECT" : "CREATE TABLE AS SELECT", eddy_strbuf_cstr(&calls));
         eddy_strbuf_fini(&calls);
+        goto out;
+    }
+    if (q->having && eddy_plan_window_bound_in(q->having)) {
+        rc = eddy_err_set(err, EDDY_ANALYSIS,
+                          "Window bounds column %s can only be used in the SELECT clause of windowed aggregations",
+                          eddy_plan_window_bound_in(q->having));
         goto out;
     }
     if (q->having) {

@@ -31,6 +31,8 @@ int eddy_plan_prop_int(const eddy_list *l, const char *name, int dflt);
  * key items (plan_agg.c). */
 int eddy_plan_aggregate(eddy_plan *p, const eddy_query *q, const char *sink_name, const eddy_expr_scope *scope,
                         item *v, int n, eddy_err *err);
+/* The first WINDOWSTART / WINDOWEND column e references, or NULL. */
+const char *eddy_plan_window_bound_in(const eddy_expr *e);
 /* True when e (or a sub-expression) calls an aggregate function. */
 bool eddy_plan_has_aggregate(const eddy_expr *e);
 

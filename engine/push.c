@@ -1,7 +1,15 @@
-/* push.c - transient queries for /query-stream and /query: push queries (EMIT CHANGES) and pull queries on streams. */
+/* push.c - transient queries for /query-stream and /query: push queries (EMIT CHANGES) and pull queries.
+ *
+ * A pull query on a stream is a query that reads its topic to the end.  A
+ * pull query on a table is planned and answered by engine/pull.c while the
+ * request starts (so that its errors are the request's), and the answer is
+ * delivered like a query's rows: from a thread of its own, or by
+ * eddy_engine_push_run_until_idle in deterministic mode.
+ */
 #include "engine/engine_internal.h"
 
 #include "engine/entities.h"
+#include "engine/pull.h"
 #include "sql/parse.h"
 
 #include <stdio.h>
@@ -20,7 +28,34 @@ typedef struct push_ctx {
     eddy_push_done_fn done;
     void *ud;
     bool ended;  /* deterministic mode: done was called */
+    /* A pull query on a table: its answer, delivered once. */
+    eddy_batch *answer;
+    pthread_t thread;  /* delivers the answer (stream threads running) */
+    bool has_thread;
 } push_ctx;
+
+static void ctx_free(push_ctx *c) {
+    if (!c) return;
+    if (c->has_thread) pthread_join(c->thread, NULL);
+    if (c->answer) eddy_batch_fini(c->answer);
+    free(c->answer);
+    free(c);
+}
+
+/* Frees a context of e->push_ctx (for eddy_engine_close: a pull query's
+ * context owns its answer and may have a thread to wait for).  NULL is a no-op. */
+void eddy_engine_push_ctx_free(void *ctx) { ctx_free(ctx); }
+
+/* Hands the answer of a pull query on a table to the client, then ends it. */
+static void deliver_answer(push_ctx *c) {
+    if (c->answer->count) c->rows(c->ud, c->answer);
+    if (c->done) c->done(c->ud, NULL);
+}
+
+static void *answer_main(void *arg) {
+    deliver_answer(arg);
+    return NULL;
+}
 
 static int push_rows(void *ud, const eddy_batch *rows) {
     push_ctx *c = ud;
@@ -46,6 +81,128 @@ static int fail_with(json_t **error, int *status, int http, int code, const char
     *status = http;
     *error = eddy_entity_statement_error(code, msg, sql, NULL);
     return EDDY_ANALYSIS;
+}
+
+/* A boolean setting: the request's property (JSON boolean or text), else the
+ * server's configuration; true unless it says false. */
+static bool setting_true(eddy_engine *e, const json_t *props, const char *name) {
+    json_t *p = json_is_object(props) ? json_object_get(props, name) : NULL;
+    const char *v = json_is_string(p)    ? json_string_value(p)
+                    : json_is_boolean(p) ? (json_is_true(p) ? "true" : "false")
+                                         : eddy_config_get(e->config, name);
+    return !(v && strcasecmp(v, "false") == 0);
+}
+
+/* Registers a transient query's context under id (the engine's lists). */
+static int register_ctx(eddy_engine *e, const char *id, push_ctx *ctx) {
+    int rc = EDDY_NOMEM;
+    pthread_mutex_lock(&e->mu);
+    push_ctx **v = realloc(e->push_ctx, (size_t)(e->npush + 1) * sizeof *v);
+    char **ids = realloc(e->push_ids, (size_t)(e->npush + 1) * sizeof *ids);
+    if (v) e->push_ctx = (void **)v;
+    if (ids) e->push_ids = ids;
+    if (v && ids && (ids[e->npush] = strdup(id))) {
+        e->push_ctx[e->npush++] = ctx;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+/* eddy_pull_read_fn over the engine's tables. */
+static int read_table(void *ud, const char *name, const eddy_value *key, int64_t wlo, int64_t whi, eddy_batch *out,
+                      eddy_err *err) {
+    return eddy_engine_table_read(ud, name, key, wlo, whi, out, err);
+}
+
+/* A pull query: the checks every pull query gets; then, when its source is a
+ * table, its answer (*answered; info filled, the context registered).  A
+ * pull query on a stream goes on as a query that reads to the end. */
+static int start_pull(eddy_engine *e, const eddy_push_request *req, const eddy_query *q, const char *sql,
+                      eddy_push_info *info, json_t **error, int *http_status, bool *answered) {
+    eddy_pull_settings ps = {
+        .table_scan_enabled = setting_true(e, req->properties, "ksql.query.pull.table.scan.enabled")};
+    eddy_pull *plan = NULL;
+    eddy_batch *answer = NULL;
+    push_ctx *ctx = NULL;
+    char *topic = NULL;
+    eddy_err err;
+    int rc;
+    eddy_err_clear(&err);
+    *answered = false;
+    pthread_mutex_lock(&e->mu);
+    const eddy_source *src = q->from.name ? eddy_catalog_find_source(e->catalog, q->from.name) : NULL;
+    rc = eddy_pull_check(q, src ? src->schema : NULL, &err);
+    bool table = !rc && src && src->kind == EDDY_SOURCE_TABLE;
+    if (table && !(rc = eddy_pull_plan(src, q, &ps, &plan, &err)) && !(topic = strdup(src->topic)))
+        rc = eddy_err_set(&err, EDDY_NOMEM, "out of memory");
+    pthread_mutex_unlock(&e->mu);
+    if (rc) goto fail;
+    if (!table) return 0;
+    *answered = true;
+
+    eddy_log_topic_config tc;
+    eddy_err ignored;
+    eddy_log_topic_config_init(&tc);
+    if (eddy_log_topic_describe(e->log, topic, &tc, &ignored) || tc.partitions < 1) tc.partitions = 1;
+    eddy_pull_source from = {.read = read_table, .ud = e, .partitions = tc.partitions};
+    if (!(answer = calloc(1, sizeof *answer)) || eddy_batch_init(answer, eddy_pull_columns(plan)->ncols)) {
+        free(answer);
+        answer = NULL;
+        rc = eddy_err_set(&err, EDDY_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((rc = eddy_pull_run(plan, &from, answer, NULL, &err))) goto fail;
+
+    char id[256];
+    snprintf(id, sizeof id, "transient_%s_%llu", eddy_pull_table(plan), (unsigned long long)random_id());
+    info->query_id = strdup(id);
+    info->columns = eddy_schema_copy(eddy_pull_columns(plan));
+    info->is_pull = true;
+    if (!info->query_id || !info->columns || !(ctx = calloc(1, sizeof *ctx))) {
+        rc = eddy_err_set(&err, EDDY_NOMEM, "out of memory");
+        goto fail;
+    }
+    ctx->rows = req->rows;
+    ctx->done = req->done;
+    ctx->ud = req->ud;
+    ctx->answer = answer;
+    answer = NULL;
+    if ((rc = register_ctx(e, id, ctx))) {
+        eddy_err_set(&err, rc, "out of memory");
+        goto fail;
+    }
+    /* From here on ctx belongs to the engine's list (eddy_engine_push_close). */
+    if (!e->opts.deterministic) {
+        if (pthread_create(&ctx->thread, NULL, answer_main, ctx) == 0) {
+            ctx->has_thread = true;
+        } else {
+            eddy_engine_push_close(e, id);
+            ctx = NULL;
+            rc = eddy_err_set(&err, EDDY_INTERNAL, "cannot start the pull query's thread");
+            goto fail;
+        }
+    }
+    eddy_pull_destroy(plan);
+    free(topic);
+    return 0;
+fail:
+    if (ctx && !ctx->has_thread) {
+        bool listed = false;
+        pthread_mutex_lock(&e->mu);
+        for (int i = 0; i < e->npush; i++) listed |= e->push_ctx[i] == ctx;
+        pthread_mutex_unlock(&e->mu);
+        if (!listed) ctx_free(ctx);
+    }
+    if (answer) eddy_batch_fini(answer);
+    free(answer);
+    eddy_pull_destroy(plan);
+    free(topic);
+    *answered = true;
+    eddy_push_info_fini(info);
+    return fail_with(error, http_status, rc == EDDY_NOMEM || rc == EDDY_INTERNAL ? 500 : 400,
+                     rc == EDDY_NOMEM || rc == EDDY_INTERNAL ? EDDY_HTTP_ERR_SERVER_ERROR : EDDY_HTTP_ERR_BAD_STATEMENT,
+                     err.msg, sql);
 }
 
 int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_push_info *info, json_t **error,
@@ -95,11 +252,7 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
     const eddy_stmt *st = stmts.items[0];
     bool pull = st->u.query->emit == EDDY_EMIT_NONE;
     if (pull && st->u.query->has_limit) {
-        json_t *lp = json_is_object(req->properties) ? json_object_get(req->properties, "ksql.query.pull.limit.clause.enabled") : NULL;
-        const char *enabled = json_is_string(lp) ? json_string_value(lp)
-                              : json_is_boolean(lp) ? (json_is_true(lp) ? "true" : "false")
-                                                    : eddy_config_get(e->config, "ksql.query.pull.limit.clause.enabled");
-        if (enabled && strcasecmp(enabled, "false") == 0) {
+        if (!setting_true(e, req->properties, "ksql.query.pull.limit.clause.enabled")) {
             rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT,
                            "LIMIT clause in pull queries is currently disabled. You can enable them by setting "
                            "ksql.query.pull.limit.clause.enabled=true. See https://cnfl.io/queries for more info.\n"
@@ -116,6 +269,12 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
         }
     }
 
+    if (pull) {
+        bool answered = false;
+        rc = start_pull(e, req, st->u.query, sql, info, error, http_status, &answered);
+        if (rc || answered) goto done;
+    }
+
     /* Plan against the catalog (read under the engine's lock). */
     eddy_exec x = {0};
     json_t *props = json_is_object(req->properties) ? req->properties : NULL;
@@ -128,11 +287,6 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
     pthread_mutex_unlock(&e->mu);
     if (rc) {
         rc = fail_with(error, http_status, rc == EDDY_NOMEM ? 500 : 400, EDDY_HTTP_ERR_BAD_STATEMENT, err.msg, sql);
-        goto done;
-    }
-    if (pull && plan->source->kind == EDDY_SOURCE_TABLE) {
-        rc = fail_with(error, http_status, 400, EDDY_HTTP_ERR_BAD_STATEMENT,
-                       "Pull queries on tables are not supported yet by eddy.", sql);
         goto done;
     }
     if (!e->runtime && !e->opts.deterministic) {
@@ -177,16 +331,7 @@ int eddy_engine_push_start(eddy_engine *e, const eddy_push_request *req, eddy_pu
         goto done;
     }
     /* The context lives as long as the query: freed by eddy_engine_push_close. */
-    pthread_mutex_lock(&e->mu);
-    push_ctx **v = realloc(e->push_ctx, (size_t)(e->npush + 1) * sizeof *v);
-    char **ids = realloc(e->push_ids, (size_t)(e->npush + 1) * sizeof *ids);
-    if (v) e->push_ctx = (void **)v;
-    if (ids) e->push_ids = ids;
-    if (v && ids && (ids[e->npush] = strdup(id))) {
-        e->push_ctx[e->npush++] = ctx;
-        ctx = NULL;
-    }
-    pthread_mutex_unlock(&e->mu);
+    if (register_ctx(e, id, ctx) == 0) ctx = NULL;
     if (ctx) {
         free(ctx);
         eddy_qrun_destroy(q);
@@ -254,6 +399,10 @@ int eddy_engine_push_close(eddy_engine *e, const char *query_id) {
     }
     pthread_mutex_unlock(&e->mu);
     if (!ctx) return EDDY_NOTFOUND;
+    if (((push_ctx *)ctx)->answer) {
+        ctx_free(ctx); /* a pull query on a table: waits for its thread */
+        return 0;
+    }
     /* Stopping waits until no stream thread is inside the query, so the
      * callbacks are done with ctx afterwards. */
     if (e->runtime) {
@@ -285,6 +434,13 @@ int eddy_engine_push_run_until_idle(eddy_engine *e, const char *query_id, eddy_e
     for (int i = 0; i < e->npush; i++)
         if (strcmp(e->push_ids[i], query_id) == 0) ctx = e->push_ctx[i];
     pthread_mutex_unlock(&e->mu);
+    if (ctx && ctx->answer && !ctx->has_thread) {
+        if (!ctx->ended) {
+            ctx->ended = true;
+            deliver_answer(ctx);
+        }
+        return 0;
+    }
     if (!q || !ctx) return eddy_err_set(err, EDDY_NOTFOUND, "no push query %s in deterministic mode", query_id);
     if (ctx->ended) return 0;
     bool w = true;

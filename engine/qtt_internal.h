@@ -20,6 +20,17 @@
  * (the catalog knows the sinks).  Returns 0 or EDDY_NOMEM. */
 int eddy_qtt_records_supported(const eddy_qtt_run *run, eddy_engine *eng, char **skip);
 
+/* AVRO: registers the key and value schemas of the run's `topics` (with
+ * their keySchemaId / valueSchemaId) in the engine's registry, as upstream's
+ * test driver does before the statements run.  PROTOBUF and JSON_SR schemas
+ * are left out.  Returns 0, or an error (message in err) for a schema the
+ * registry refuses. */
+int eddy_qtt_register_schemas(const eddy_qtt_run *run, eddy_engine *eng, eddy_err *err);
+
+/* AVRO: compares the keySchema / valueSchema of an expected post.topics entry
+ * t with the latest schema registered for the topic (as JSON; null: none). */
+void eddy_qtt_check_topic_schemas(eddy_engine *eng, json_t *t, eddy_strbuf *diff);
+
 /* Produces the run's `inputs` in file order to partition 0 of their topics,
  * serialized as upstream's test serdes do (see qtt_records.c).  An input that
  * cannot be serialized is a difference.  Returns 0, or a negative code when

@@ -51,7 +51,7 @@ static int collect_rows(void *ud, const eddy_batch *b) {
             const eddy_type *t = c->cols && i < c->cols->ncols ? c->cols->cols[i].type : NULL;
             eddy_value_write_json(&b->rows[r].cols[i], t, true, &c->rows);
         }
-        eddy_strbuf_puts(&c->rows, "]}}");
+        eddy_strbuf_puts(&c->rows, (b->rows[r].flags & EDDY_ROW_NULL_VALUE) ? "],\"tombstone\":true}}" : "]}}");
         c->nrows++;
     }
     return 0;
@@ -64,12 +64,13 @@ static void collect_done(void *ud, const char *error) {
 }
 
 /* The SELECT's FROM source, its joins and LIMIT, read from the statement
- * (the engine does not say them).  *table: the source is a table. */
-static void inspect(eddy_engine *eng, const char *sql, bool *table, bool *has_limit, int64_t *limit) {
+ * (the engine does not say them).  *table: the source is a table; *pull: no
+ * EMIT clause. */
+static void inspect(eddy_engine *eng, const char *sql, bool *table, bool *pull, bool *has_limit, int64_t *limit) {
     eddy_arena *arena = eddy_arena_new();
     eddy_list stmts = {0};
     eddy_err err;
-    *table = *has_limit = false;
+    *table = *pull = *has_limit = false;
     *limit = 0;
     if (!arena) return;
     if (eddy_parse(sql, arena, &stmts, &err) == 0 && stmts.n == 1 &&
@@ -84,6 +85,7 @@ static void inspect(eddy_engine *eng, const char *sql, bool *table, bool *has_li
             const eddy_source *r = j->right.name ? eddy_catalog_find_source_nocase(cat, j->right.name) : NULL;
             *table = r && r->kind == EDDY_SOURCE_TABLE;
         }
+        *pull = q->emit == EDDY_EMIT_NONE;
         *has_limit = q->has_limit;
         *limit = q->limit;
     }
@@ -96,18 +98,13 @@ int eddy_qtt_query_run(const eddy_qtt_run *run, eddy_engine *eng, const char *sq
     eddy_strbuf text = EDDY_STRBUF_INIT;
     eddy_push_info info;
     json_t *error = NULL;
-    bool table, has_limit;
+    bool table, pull, has_limit;
     int64_t limit;
     int status = 0, rc = 0;
     (void)run;
     memset(out, 0, sizeof *out);
 
-    inspect(eng, sql, &table, &has_limit, &limit);
-    if (table) {
-        out->skip = strdup("Queries over tables are not supported yet by eddy: pull and push queries on tables come "
-                           "with tables in the next release.");
-        return out->skip ? 0 : eddy_err_set(err, EDDY_NOMEM, "out of memory");
-    }
+    inspect(eng, sql, &table, &pull, &has_limit, &limit);
     eddy_push_request req = {.sql = sql,
                              .properties = json_is_object(props) ? props : NULL,
                              .rows = collect_rows,

@@ -17,8 +17,14 @@
  *   NONE       no bytes (a null key/value).
  *   (no source) the JSON text.
  *
- * AVRO, PROTOBUF, PROTOBUF_NOSR and JSON_SR records are not handled: the run
- * is skipped.  Windowed keys carry Kafka Streams' suffix: the window start
+ *   AVRO       Confluent's wire format: the JSON value written with the
+ *              latest schema registered under "<topic>-key|value" (ksqlDB's
+ *              schema of the columns when there is none), as upstream's
+ *              ConnectSerdeSupplier does; read back with the writer schema the
+ *              record names (eddy_avro_to_json), decimals with exact texts.
+ *
+ * PROTOBUF, PROTOBUF_NOSR and JSON_SR records are not handled: the run is
+ * skipped.  Windowed keys carry Kafka Streams' suffix: the window start
  * (time windows), or the window end then the start (session windows), each 8
  * bytes big-endian; a time window's end is its start plus the size.
  *
@@ -39,6 +45,7 @@
  */
 #include "engine/qtt_internal.h"
 
+#include "schemas/registry.h"
 #include "sql/catalog.h"
 
 #include <ctype.h>
@@ -55,6 +62,11 @@ typedef struct side {
     int ncols;
     const eddy_column **cols; /* borrowed from the catalog */
     eddy_type *row;           /* STRUCT of the columns (owned), for object comparisons */
+    /* AVRO */
+    bool is_key;
+    const eddy_format_spec *fmt; /* borrowed from the catalog */
+    const char *topic;
+    eddy_registry *reg;       /* the engine's */
 } side;
 
 typedef struct topic_info {
@@ -128,8 +140,18 @@ static int topic_info_init(topic_info *ti, eddy_engine *eng, const char *topic, 
     ti->window_size = ti->src->window_size_ms;
     int rc = side_init(&ti->key, ti->src, true);
     if (rc == 0) rc = side_init(&ti->value, ti->src, false);
-    if (rc) topic_info_fini(ti);
-    return rc;
+    if (rc) {
+        topic_info_fini(ti);
+        return rc;
+    }
+    for (int k = 0; k < 2; k++) {
+        side *sd = k ? &ti->value : &ti->key;
+        sd->is_key = !k;
+        sd->fmt = k ? &ti->src->value_fmt : &ti->src->key_fmt;
+        sd->topic = topic;
+        sd->reg = eddy_engine_registry(eng);
+    }
+    return 0;
 }
 
 static bool format_is(const side *s, const char *name) { return s->format && strcasecmp(s->format, name) == 0; }
@@ -137,7 +159,7 @@ static bool format_is(const side *s, const char *name) { return s->format && str
 /* NULL when the runner can write and read the side's format, else its name. */
 static const char *side_unsupported(const side *s) {
     if (!s->format || format_is(s, "JSON") || format_is(s, "DELIMITED") || format_is(s, "KAFKA") ||
-        format_is(s, "NONE"))
+        format_is(s, "NONE") || format_is(s, "AVRO"))
         return NULL;
     return s->format;
 }
@@ -548,6 +570,49 @@ static void b64_encode(const unsigned char *p, size_t n, eddy_strbuf *out) {
     }
 }
 
+static const char *case_number(void *ud, const char *pointer) {
+    return eddy_qtt_number_text((const eddy_qtt_run *)ud, pointer);
+}
+
+/* AVRO: spec written with the latest schema of the side's subject (ksqlDB's
+ * schema of the columns, registered now, when the subject has none). */
+static bool encode_avro(const eddy_qtt_run *run, const side *s, json_t *spec, const char *ptr, eddy_strbuf *out,
+                        eddy_strbuf *msg) {
+    char *subject = eddy_registry_subject(s->topic, s->is_key);
+    const eddy_avro_schema *schema;
+    int32_t id = 0;
+    eddy_err err;
+    int rc;
+    eddy_err_clear(&err);
+    if (!subject || !s->reg) {
+        eddy_strbuf_puts(msg, subject ? "no schema registry" : "out of memory");
+        free(subject);
+        return false;
+    }
+    rc = eddy_registry_latest(s->reg, subject, &id, NULL, NULL, &err);
+    if (rc == EDDY_NOTFOUND) {
+        eddy_column *cols = calloc((size_t)s->ncols + 1, sizeof *cols);
+        eddy_strbuf text = EDDY_STRBUF_INIT;
+        eddy_err_clear(&err);
+        rc = cols ? 0 : eddy_err_set(&err, EDDY_NOMEM, "out of memory");
+        for (int i = 0; i < s->ncols && cols; i++) cols[i] = *s->cols[i];
+        if (!rc)
+            rc = eddy_avro_schema_of_columns(cols, s->ncols, s->ncols == 1 && (s->is_key || s->wrap_single == 0),
+                                             s->fmt ? s->fmt->schema_full_name : NULL, &text, &err);
+        if (!rc) rc = eddy_registry_register(s->reg, subject, eddy_strbuf_cstr(&text), 0, &id, NULL, &err);
+        eddy_strbuf_fini(&text);
+        free(cols);
+    }
+    free(subject);
+    if (!rc) rc = eddy_registry_avro(s->reg, id, &schema, &err);
+    if (!rc) {
+        eddy_avro_wire_header(out, id);
+        rc = eddy_avro_from_json(schema, spec, ptr, case_number, (void *)run, out, &err);
+    }
+    if (rc) eddy_strbuf_printf(msg, "%s", err.msg);
+    return rc == 0;
+}
+
 /* Serializes spec (the record's key or value at pointer ptr) for side s into
  * out; *is_null for a null key/value.  false with a message in msg when
  * upstream's serializer would refuse it. */
@@ -558,6 +623,7 @@ static bool encode_side(const eddy_qtt_run *run, const side *s, json_t *spec, co
         *is_null = true;
         return true;
     }
+    if (format_is(s, "AVRO")) return encode_avro(run, s, spec, ptr, out, msg);
     bool kafka = format_is(s, "KAFKA");
     if (json_is_string(spec) && (format_is(s, "DELIMITED") || (kafka && s->ncols != 1))) {
         eddy_strbuf_append(out, json_string_value(spec), json_string_length(spec));
@@ -849,6 +915,30 @@ static int64_t get_be(const unsigned char *p, int n) {
     return (int64_t)v;
 }
 
+/* AVRO: the record read with the writer schema its header names. */
+static void decode_avro(const side *s, const unsigned char *bytes, size_t len, decoded *d) {
+    const unsigned char *body;
+    size_t blen;
+    int32_t id;
+    const eddy_avro_schema *schema;
+    eddy_err err;
+    eddy_err_clear(&err);
+    if (eddy_avro_wire_split(bytes, len, &id, &body, &blen, &err) == 0 && s->reg &&
+        eddy_registry_avro(s->reg, id, &schema, &err) == 0 &&
+        eddy_avro_to_json(schema, body, blen, &d->v, &d->numbers, &err) == 0) {
+        eddy_strbuf ptr = EDDY_STRBUF_INIT;
+        numsrc ns = {NULL, d->numbers};
+        eddy_strbuf_puts(&ptr, "");
+        dump_exact(d->v, &ns, &ptr, &d->text);
+        eddy_strbuf_fini(&ptr);
+        return;
+    }
+    d->v = NULL;
+    eddy_strbuf_printf(&d->text, "<%zu bytes 0x", len);
+    for (size_t i = 0; i < len && i < 64; i++) eddy_strbuf_printf(&d->text, "%02x", bytes[i]);
+    eddy_strbuf_printf(&d->text, "%s (not Avro: %s)>", len > 64 ? "..." : "", s->reg ? err.msg : "no registry");
+}
+
 static void decode_side(const side *s, const unsigned char *bytes, size_t len, decoded *d) {
     memset(d, 0, sizeof *d);
     if (!bytes || format_is(s, "NONE")) {
@@ -857,6 +947,10 @@ static void decode_side(const side *s, const unsigned char *bytes, size_t len, d
         return;
     }
     bool kafka = format_is(s, "KAFKA");
+    if (format_is(s, "AVRO")) {
+        decode_avro(s, bytes, len, d);
+        return;
+    }
     if (!s->format || format_is(s, "JSON")) {
         eddy_err err;
         eddy_err_clear(&err);
@@ -910,7 +1004,7 @@ static void decode_side(const side *s, const unsigned char *bytes, size_t len, d
  * bare (unwrapped) value, the row's for an object of columns. */
 static const eddy_type *side_type(const side *s, bool is_key, json_t *exp) {
     if (!s->format || s->ncols == 0) return NULL;
-    if (!format_is(s, "JSON")) return s->ncols == 1 ? s->cols[0]->type : NULL;
+    if (!format_is(s, "JSON") && !format_is(s, "AVRO")) return s->ncols == 1 ? s->cols[0]->type : NULL;
     if (s->ncols > 1) return s->row;
     const eddy_column *c = s->cols[0];
     if (is_key || s->wrap_single == 0) return c->type;
@@ -1226,4 +1320,78 @@ int eddy_qtt_records_check(const eddy_qtt_run *run, eddy_engine *eng, eddy_strbu
     free(exp);
     free(done);
     return rc;
+}
+
+/* ---- schemas of the case's topics (AVRO) ------------------------------------------------ */
+
+/* The format a keyFormat/valueFormat node names: "AVRO" or {"format": "AVRO"}. */
+static const char *node_format(json_t *node) {
+    if (json_is_string(node)) return json_string_value(node);
+    return json_string_value(json_object_get(node, "format"));
+}
+
+/* Whether a topic's schema is an Avro schema the runner registers: its format
+ * says AVRO, or none is said and the schema is JSON (PROTOBUF and JSON_SR
+ * schemas are given as text). */
+static bool is_avro_schema(json_t *schema, const char *format) {
+    if (!schema || json_is_null(schema)) return false;
+    if (format) return strcasecmp(format, "AVRO") == 0;
+    if (json_is_object(schema) || json_is_array(schema)) return true;
+    static const char *const prims[] = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"};
+    for (size_t i = 0; json_is_string(schema) && i < sizeof prims / sizeof prims[0]; i++)
+        if (strcmp(json_string_value(schema), prims[i]) == 0) return true;
+    return false;
+}
+
+int eddy_qtt_register_schemas(const eddy_qtt_run *run, eddy_engine *eng, eddy_err *err) {
+    eddy_registry *reg = eddy_engine_registry(eng);
+    json_t *t;
+    size_t i;
+    json_array_foreach(json_object_get(run->tcase, "topics"), i, t) {
+        const char *name = json_string_value(json_object_get(t, "name"));
+        for (int k = 0; name && k < 2; k++) {
+            json_t *schema = json_object_get(t, k ? "valueSchema" : "keySchema");
+            json_t *id = json_object_get(t, k ? "valueSchemaId" : "keySchemaId");
+            const char *format = node_format(json_object_get(t, k ? "valueFormat" : "keyFormat"));
+            if (!is_avro_schema(schema, format)) continue;
+            if (!reg) return eddy_err_set(err, EDDY_INTERNAL, "the engine has no schema registry");
+            char *text = json_dumps(schema, JSON_COMPACT | JSON_ENCODE_ANY);
+            char *subject = eddy_registry_subject(name, k == 0);
+            int rc = text && subject ? eddy_registry_register(reg, subject, text,
+                                                              json_is_integer(id) ? (int32_t)json_integer_value(id) : 0,
+                                                              NULL, NULL, err)
+                                     : eddy_err_set(err, EDDY_NOMEM, "out of memory");
+            free(text);
+            free(subject);
+            if (rc) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                return eddy_err_set(err, rc, "cannot register the %s schema of topic %s: %s", k ? "value" : "key",
+                                    name, msg);
+            }
+        }
+    }
+    return 0;
+}
+
+void eddy_qtt_check_topic_schemas(eddy_engine *eng, json_t *t, eddy_strbuf *diff) {
+    const char *name = json_string_value(json_object_get(t, "name"));
+    eddy_registry *reg = eddy_engine_registry(eng);
+    for (int k = 0; name && reg && k < 2; k++) {
+        json_t *want = json_object_get(t, k ? "valueSchema" : "keySchema");
+        if (!want) continue;
+        char *subject = eddy_registry_subject(name, k == 0), *text = NULL;
+        json_t *got = NULL;
+        if (subject && eddy_registry_latest(reg, subject, NULL, NULL, &text, NULL) == 0)
+            got = json_loads(text, JSON_DECODE_ANY, NULL);
+        if (!(json_is_null(want) ? !got : got && json_equal(want, got))) {
+            char *w = json_dumps(want, JSON_COMPACT | JSON_ENCODE_ANY);
+            eddy_strbuf_printf(diff, "    topic %s: %s schema differs\n      expected: %s\n      actual:   %s\n", name,
+                               k ? "value" : "key", w ? w : "?", text ? text : "(none registered)");
+            free(w);
+        }
+        json_decref(got);
+        free(text);
+        free(subject);
+    }
 }

@@ -22,8 +22,10 @@
  *
  * What cannot be checked is a SKIP with a reason, never a pass: statements
  * and queries eddy answers with "not supported yet", queries on tables,
- * records in formats the runner cannot write or read (AVRO, PROTOBUF,
- * JSON_SR), PROTOBUF and JSON_SR runs.
+ * records in formats the runner cannot write or read (PROTOBUF, JSON_SR),
+ * PROTOBUF and JSON_SR runs.  AVRO: the schemas of `topics` are registered
+ * in the engine's registry before the statements run, and post.topics
+ * schemas are compared with the registry's.
  */
 #include "engine/qtt.h"
 #include "engine/qtt_internal.h"
@@ -508,7 +510,6 @@ static void check_topics(eddy_engine *eng, eddy_catalog *cat, json_t *exp, eddy_
         }
         free(anchored);
     }
-    /* keySchema / valueSchema need the schema registry and are not compared. */
     json_array_foreach(topics, i, t) {
         const char *name = json_string_value(json_object_get(t, "name"));
         json_t *parts = json_object_get(t, "partitions");
@@ -521,6 +522,7 @@ static void check_topics(eddy_engine *eng, eddy_catalog *cat, json_t *exp, eddy_
         if (json_is_integer(parts) && json_integer_value(parts) != cfg.partitions)
             eddy_strbuf_printf(diff, "    topic %s: expected %lld partitions, got %d\n", name,
                                (long long)json_integer_value(parts), (int)cfg.partitions);
+        eddy_qtt_check_topic_schemas(eng, t, diff); /* AVRO: keySchema / valueSchema against the registry */
         /* Formats are known only for topics a source reads or writes. */
         int n;
         eddy_source *const *all = eddy_catalog_sources(cat, &n);
@@ -804,6 +806,7 @@ int eddy_qtt_run_one(const eddy_qtt_run *run, const eddy_qtt_options *opts, eddy
     eddy_engine_opts eopts = {.deterministic = true};
     if ((rc = eddy_engine_open_ex(cfg, log, &eopts, &eng, &err))) goto fail;
     if ((rc = make_topics(run, log, &err))) goto fail;
+    if ((rc = eddy_qtt_register_schemas(run, eng, &err))) goto fail; /* AVRO: the topics' schemas */
 
     set_result(res, EDDY_QTT_PASS, NULL);
     /* Upstream joins the statements with newlines and runs them as one

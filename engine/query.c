@@ -383,11 +383,12 @@ fail:
 int eddy_qrun_deliver(task *t, eddy_batch *rows) {
     eddy_qrun *q = t->q;
     const eddy_plan *p = q->plan;
-    /* Push query: records with a null value are not rows (ksqlDB's push
-     * queries skip them). */
+    /* Records with a null value are not rows of a stream (ksqlDB's push
+     * queries skip them); a table's deleted row is a tombstone row. */
+    bool table = p->table_source || p->agg;
     size_t kept = 0;
     for (size_t i = 0; i < rows->count; i++)
-        if (!(rows->rows[i].flags & EDDY_ROW_NULL_VALUE)) rows->rows[kept++] = rows->rows[i];
+        if (table || !(rows->rows[i].flags & EDDY_ROW_NULL_VALUE)) rows->rows[kept++] = rows->rows[i];
     rows->count = kept;
     /* Hand the rows over, honouring LIMIT.  Tasks may run on different
      * threads, so rows are reserved atomically. */
@@ -444,6 +445,12 @@ int eddy_qrun_step_task(eddy_qrun *q, int i, bool *did_work, eddy_err *err) {
     q->processed += (int64_t)t->fetched.count;
     int64_t next = t->fetched.next_offset;
     if (q->opts.rows) {
+        if (p->table_source) {
+            size_t kept = 0;
+            for (size_t i = 0; i < t->out.count; i++)
+                if (!(t->out.rows[i].flags & EDDY_ROW_NULL_KEY)) t->out.rows[kept++] = t->out.rows[i];
+            t->out.count = kept;
+        }
         eddy_qrun_deliver(t, &t->out);
         t->position = next;
         if (q->opts.until_end) check_until_end(q);

@@ -334,7 +334,10 @@ static int commit(task *t, int64_t next, eddy_err *err) {
     if (t->aggop && (rc = project(t, err))) return rc;
     if (t->aggop) eddy_batch_reset(&t->rows);
     if (q->opts.rows && t->aggop) {
+        int ncols = t->out.ncols;
+        t->out.ncols = q->plan->nexprs; /* not HAVING's column */
         eddy_qrun_deliver(t, &t->out);
+        t->out.ncols = ncols;
         eddy_aggop_changelog_clear(t->aggop);
         t->position = next;
         return 0;
@@ -512,6 +515,7 @@ int eddy_qrun_read_state(eddy_qrun *q, const eddy_value *key, int64_t wlo, int64
                 break;
             }
             d->ts = src->ts;
+            d->partition = t->partition;
             d->flags = src->flags;
             d->wstart = src->wstart;
             d->wend = src->wend;

@@ -180,9 +180,11 @@ int eddy_qrun_mat_step(eddy_qrun *q, task *t, bool *did_work, eddy_err *err) {
 }
 
 /* Appends the stored row (ts, cols...) at v to out. */
-static int emit_stored(const eddy_plan *p, const void *v, size_t vlen, eddy_batch *out, eddy_err *err) {
+static int emit_stored(const eddy_plan *p, int32_t partition, const void *v, size_t vlen, eddy_batch *out,
+                       eddy_err *err) {
     eddy_row *r = eddy_batch_append(out);
     if (!r) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    r->partition = partition;
     eddy_value ts;
     size_t used = 0;
     int rc = eddy_value_bin_decode(v, vlen, &ts, 1, out->arena, false, &used, err);
@@ -208,14 +210,14 @@ int eddy_qrun_mat_read(eddy_qrun *q, const eddy_value *key, eddy_batch *out, edd
             const void *v;
             size_t vlen;
             int g = eddy_store_get(t->mat, k.buf, k.len, &v, &vlen, err);
-            if (g == 0) rc = emit_stored(p, v, vlen, out, err);
+            if (g == 0) rc = emit_stored(p, t->partition, v, vlen, out, err);
             else if (g != EDDY_NOTFOUND) rc = g;
         } else {
             eddy_store_iter *it = NULL;
             rc = eddy_store_iter_new(t->mat, NULL, 0, NULL, 0, &it, err);
             const void *ik, *iv;
             size_t iklen, ivlen;
-            while (!rc && eddy_store_iter_next(it, &ik, &iklen, &iv, &ivlen)) rc = emit_stored(p, iv, ivlen, out, err);
+            while (!rc && eddy_store_iter_next(it, &ik, &iklen, &iv, &ivlen)) rc = emit_stored(p, t->partition, iv, ivlen, out, err);
             eddy_store_iter_destroy(it);
         }
         pthread_mutex_unlock(&t->mu);

@@ -18,6 +18,7 @@
 
 void eddy_serde_destroy(eddy_serde *s) {
     if (!s) return;
+    serde_avro_fini(s);
     for (int i = 0; i < s->ncols; i++) {
         free(s->cols[i].name);
         eddy_type_unref(s->cols[i].type);
@@ -37,6 +38,11 @@ static int check_wrap(const char *fmt, const eddy_format_spec *f, bool is_key, e
 
 int eddy_serde_new(const eddy_format_spec *fmt, bool is_key, const eddy_column *cols, int ncols, eddy_serde **out,
                    eddy_err *err) {
+    return eddy_serde_new_ex(fmt, is_key, cols, ncols, NULL, out, err);
+}
+
+int eddy_serde_new_ex(const eddy_format_spec *fmt, bool is_key, const eddy_column *cols, int ncols,
+                      const eddy_serde_opts *opts, eddy_serde **out, eddy_err *err) {
     const eddy_format_info *info;
     eddy_serde *s;
     int rc;
@@ -90,6 +96,9 @@ int eddy_serde_new(const eddy_format_spec *fmt, bool is_key, const eddy_column *
         s->fmt = SERDE_FMT_KAFKA;
         if ((rc = check_wrap("KAFKA", fmt, is_key, err))) goto fail;
         if ((rc = serde_kafka_init(s, err))) goto fail;
+    } else if (strcasecmp(info->name, "AVRO") == 0) {
+        s->fmt = SERDE_FMT_AVRO;
+        if ((rc = serde_avro_init(s, fmt, opts, err))) goto fail;
     } else {
         rc = eddy_err_set(err, EDDY_UNSUPPORTED, "The '%s' format is not supported yet", info->name);
         goto fail;
@@ -114,6 +123,7 @@ int eddy_serde_decode_ex(const eddy_serde *s, const void *data, size_t len, unsi
     case SERDE_FMT_DELIMITED:
         return s->ncols ? serde_delimited_decode(s, data, len, flags, out, a, err) : 0;
     case SERDE_FMT_KAFKA: return s->ncols ? serde_kafka_decode(s, data, len, flags, out, a, err) : 0;
+    case SERDE_FMT_AVRO: return s->ncols ? serde_avro_decode(s, data, len, flags, out, is_null, a, err) : 0;
     default: return 0;
     }
 }
@@ -146,6 +156,7 @@ int eddy_serde_encode(const eddy_serde *s, const eddy_value *cols, eddy_strbuf *
     switch (s->fmt) {
     case SERDE_FMT_JSON: rc = serde_json_encode(s, cols, out, is_null, err); break;
     case SERDE_FMT_DELIMITED: rc = serde_delimited_encode(s, cols, out, err); break;
+    case SERDE_FMT_AVRO: rc = serde_avro_encode(s, cols, out, is_null, err); break;
     default: rc = serde_kafka_encode(s, cols, out, is_null, err); break;
     }
     if (!rc && out->failed) rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");

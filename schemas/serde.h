@@ -9,8 +9,9 @@
  * Formats (ksqlDB's encodings): JSON (schema-directed codec, not jansson, on
  * the hot path), DELIMITED, KAFKA (Kafka's standard serializers: INT and
  * BIGINT big-endian, DOUBLE IEEE-754 big-endian, STRING UTF-8, BYTES raw),
- * NONE (no bytes, no columns).  AVRO, PROTOBUF and JSON_SR are refused with
- * EDDY_UNSUPPORTED until they exist.
+ * NONE (no bytes, no columns), AVRO (Confluent's wire format with schemas
+ * in the schema registry: see serde_avro.c).  PROTOBUF and JSON_SR are
+ * refused with EDDY_UNSUPPORTED until they exist.
  *
  * Windowed keys are written as Kafka Streams writes them: time windows as
  * the key bytes followed by the window start (8 bytes, big-endian); session
@@ -37,6 +38,19 @@ typedef struct eddy_serde eddy_serde;
  * single JSON key column is unwrapped).  *out owned by the caller. */
 int eddy_serde_new(const eddy_format_spec *fmt, bool is_key, const eddy_column *cols, int ncols, eddy_serde **out,
                    eddy_err *err);
+
+/* What a serde may need beyond its columns and format (AVRO). */
+typedef struct eddy_serde_opts {
+    struct eddy_registry *registry; /* where schemas are registered and read (borrowed; must outlive the serde).
+                                       NULL: the process default (schemas/registry.h) */
+    const char *topic;              /* the serde's topic (copied): AVRO registers its writer schema under
+                                       "<topic>-key|value".  NULL: the schema is found or registered by id only */
+} eddy_serde_opts;
+
+/* eddy_serde_new with options (opts may be NULL).  AVRO without a registry
+ * (none given, no process default) is EDDY_UNSUPPORTED. */
+int eddy_serde_new_ex(const eddy_format_spec *fmt, bool is_key, const eddy_column *cols, int ncols,
+                      const eddy_serde_opts *opts, eddy_serde **out, eddy_err *err);
 void eddy_serde_destroy(eddy_serde *s);
 int eddy_serde_ncols(const eddy_serde *s);
 

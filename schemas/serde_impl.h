@@ -1,5 +1,5 @@
 /* serde_impl.h - internals shared by the serde files (serde.c, serde_json.c, serde_delimited.c,
- * serde_kafka.c, value_json.c).  Not a public header: include schemas/serde.h instead.
+ * serde_kafka.c, serde_avro*.c, value_json.c).  Not a public header: include schemas/serde.h instead.
  *
  * serde.c holds the dispatch and the text helpers every format needs: Java-compatible
  * number parsing and printing (Integer.parseInt, Double.toString, BigDecimal), DECIMAL
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { SERDE_FMT_NONE, SERDE_FMT_JSON, SERDE_FMT_DELIMITED, SERDE_FMT_KAFKA };
+enum { SERDE_FMT_NONE, SERDE_FMT_JSON, SERDE_FMT_DELIMITED, SERDE_FMT_KAFKA, SERDE_FMT_AVRO };
 
 /* What the JSON codec precomputes for one type (a column's, a STRUCT's, or the
  * wrapped row, which is decoded like a STRUCT whose fields are the columns). */
@@ -42,13 +42,14 @@ struct jplan {
 struct eddy_serde {
     int fmt;                 /* SERDE_FMT_* */
     bool is_key;
-    bool unwrapped;          /* JSON: the single column is the whole record */
+    bool unwrapped;          /* JSON, AVRO: the single column is the whole record */
     int ncols;
     eddy_column *cols;       /* names copied, types referenced */
     eddy_arena *mem;         /* plans and their strings */
     jplan *plan;             /* JSON: the row, or the single column when unwrapped */
     bool has_strings;        /* JSON: some column holds STRING values (which may point into the record) */
     char delim;              /* DELIMITED */
+    struct avro_serde *avro; /* AVRO (serde_avro.c) */
 };
 
 /* ---- per-format entry points (one file each) ------------------------------ */
@@ -64,6 +65,11 @@ int serde_kafka_init(eddy_serde *s, eddy_err *err);
 int serde_kafka_decode(const eddy_serde *s, const char *data, size_t len, unsigned flags, eddy_value *out,
                        eddy_arena *a, eddy_err *err);
 int serde_kafka_encode(const eddy_serde *s, const eddy_value *cols, eddy_strbuf *out, bool *is_null, eddy_err *err);
+int serde_avro_init(eddy_serde *s, const eddy_format_spec *fmt, const eddy_serde_opts *opts, eddy_err *err);
+void serde_avro_fini(eddy_serde *s);
+int serde_avro_decode(const eddy_serde *s, const char *data, size_t len, unsigned flags, eddy_value *out,
+                      bool *is_null, eddy_arena *a, eddy_err *err);
+int serde_avro_encode(const eddy_serde *s, const eddy_value *cols, eddy_strbuf *out, bool *is_null, eddy_err *err);
 
 /* JSON scalar coercions (serde_json.c), shared with eddy_value_from_json.  They
  * follow ksqlDB's JSON deserializer and return 0 or EDDY_CORRUPT with a message

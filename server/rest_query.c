@@ -502,6 +502,8 @@ static int on_rows(void *ud, const eddy_batch *rows) {
             if (q->is_pull) eddy_strbuf_puts(&sb, ",\n");
             eddy_strbuf_puts(&sb, "{\"row\":{\"columns\":");
             put_row_values(&sb, row, rows->ncols, q->columns);
+            /* A table's deleted row (push queries on tables). */
+            if (row->flags & EDDY_ROW_NULL_VALUE) eddy_strbuf_puts(&sb, ",\"tombstone\":true");
             eddy_strbuf_puts(&sb, q->is_pull ? "}}" : "}},\n");
             break;
         }

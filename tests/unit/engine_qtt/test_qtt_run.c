@@ -394,12 +394,26 @@ static void test_query_error_is_judged_against_expected_error(void **state) {
            EDDY_QTT_FAIL, "expected an exception");
 }
 
-static void test_query_on_table_is_skipped(void **state) {
+static void test_push_query_on_table_shows_deletes_as_tombstones(void **state) {
+    (void)state;
+    expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"CREATE TABLE T (ID BIGINT PRIMARY KEY, NAME STRING)"
+           " WITH (kafka_topic='t', value_format='JSON');\", \"SELECT * FROM T EMIT CHANGES LIMIT 2;\"],"
+           " \"inputs\": [{\"topic\": \"t\", \"key\": 1, \"value\": {\"name\": \"a\"}},"
+           "  {\"topic\": \"t\", \"key\": 1, \"value\": null}],"
+           " \"responses\": [{\"admin\": {\"@type\": \"currentStatus\"}}, {\"query\": ["
+           "  {\"header\": {\"schema\": \"`ID` BIGINT, `NAME` STRING\"}},"
+           "  {\"row\": {\"columns\": [1, \"a\"]}}, {\"row\": {\"columns\": [1, null], \"tombstone\": true}},"
+           "  {\"finalMessage\": \"Limit Reached\"}]}]}]}",
+           EDDY_QTT_PASS, NULL);
+}
+
+static void test_pull_query_on_unmaterialized_table_is_an_error(void **state) {
     (void)state;
     expect("{\"tests\": [{\"name\": \"n\", \"statements\": [\"CREATE TABLE T (ID BIGINT PRIMARY KEY, NAME STRING)"
            " WITH (kafka_topic='t', value_format='JSON');\", \"SELECT * FROM T;\"],"
-           " \"responses\": [{\"admin\": {}}, {\"query\": []}]}]}",
-           EDDY_QTT_SKIP, "tables");
+           " \"expectedError\": {\"type\": \"io.confluent.ksql.rest.entity.KsqlStatementErrorMessage\","
+           " \"message\": \"The `T` table isn't queryable.\", \"status\": 400}}]}",
+           EDDY_QTT_PASS, NULL);
 }
 
 static void test_admin_responses_are_compared_by_listed_fields(void **state) {
@@ -499,7 +513,8 @@ int main(void) {
         cmocka_unit_test(test_pull_query_hitting_its_limit_says_limit_reached),
         cmocka_unit_test(test_several_queries_answer_in_order),
         cmocka_unit_test(test_query_error_is_judged_against_expected_error),
-        cmocka_unit_test(test_query_on_table_is_skipped),
+        cmocka_unit_test(test_push_query_on_table_shows_deletes_as_tombstones),
+        cmocka_unit_test(test_pull_query_on_unmaterialized_table_is_an_error),
         cmocka_unit_test(test_admin_responses_are_compared_by_listed_fields),
         cmocka_unit_test(test_rest_expected_error_checks_status),
         cmocka_unit_test(test_syntax_error_lines_count_from_first_statement),
