@@ -60,7 +60,7 @@ unsigned bench_agg_all(void) { return (1u << NAGGS) - 1; }
 
 /* The operator's state store, for its cache figures.  Declared weak: until
  * op_aggregate.h exports it, the state mode prints the heap only. */
-extern eddy_store *eddy_aggop_store(const eddy_aggop *op) __attribute__((weak));
+/* (declared in engine/op_aggregate.h) */
 
 /* ---- the one-thread pipeline (discard and state modes) ---------------------------------- */
 
@@ -271,7 +271,7 @@ void bench_agg_discard(const bench_opts *o, int k, bench_results *res) {
         bench_lat run_l = {l.ns + first_lat, l.n - first_lat, 0};
         bench_lat_sort(&run_l);
         int64_t entries = -1;
-        if (eddy_aggop_store) eddy_store_cache_counts(eddy_aggop_store(p.op), &entries, NULL);
+        eddy_store_cache_counts(eddy_aggop_store(p.op), &entries, NULL);
         char a[32], b[32];
         printf("    run %d/%d: %" PRId64 " events in %.3f s CPU (%.3f s wall): %s ev/s per core, %s ev/s wall; "
                "%" PRId64 " rows out in %" PRId64 " commits; batch p50 %.0f us, p99 %.0f us",
@@ -388,11 +388,11 @@ void bench_agg_state(const bench_opts *o, int k, bench_results *res) {
             if ((rc = pipe_commit(&p, &err))) break;
             last_commit = bench_mono_ns();
         }
-        int64_t cb = eddy_aggop_store ? eddy_store_cache_bytes(eddy_aggop_store(p.op)) : -1;
+        int64_t cb = eddy_store_cache_bytes(eddy_aggop_store(p.op));
         if (cb > max_cache) max_cache = cb;
         if (done_ev >= next_report || done_ev == o->state_events) {
             int64_t entries = -1;
-            if (eddy_aggop_store) eddy_store_cache_counts(eddy_aggop_store(p.op), &entries, NULL);
+            eddy_store_cache_counts(eddy_aggop_store(p.op), &entries, NULL);
             char a[32], b[32], c[32], d[32], e[32];
             printf("    %12s %12s %14s %14s %14s %12" PRId64 "\n", bench_commas((double)done_ev, a, sizeof a),
                    bench_commas((double)keys.n, b, sizeof b), cb >= 0 ? bench_commas((double)cb, c, sizeof c) : "n/a",
@@ -406,7 +406,7 @@ void bench_agg_state(const bench_opts *o, int k, bench_results *res) {
         bench_record_failure(res, "state", ba->name, err.msg);
         goto done;
     }
-    if (max_cache >= 0 && eddy_aggop_store)
+    if (max_cache >= 0)
         printf("  state   %-4s largest cache seen %.1f MB for %zu keys (budget %.1f MB): %s\n", ba->name,
                (double)max_cache / 1048576, keys.n, (double)o->cache_max_bytes / 1048576,
                max_cache <= o->cache_max_bytes ? "bounded" : "OVER THE BUDGET");

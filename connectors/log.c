@@ -473,6 +473,18 @@ int eddy_log_flush(eddy_log *log, eddy_err *err) {
     return log->lg_ops->flush(log, err);
 }
 
+int eddy_log_delete_records(eddy_log *log, const char *topic, int32_t partition, int64_t before, eddy_err *err) {
+    int rc = check_log(log, err);
+    if (rc) return rc;
+    if (!log->lg_ops->delete_records)
+        return eddy_err_set(err, EDDY_UNSUPPORTED, "the %s log cannot delete records", log->lg_ops->name);
+    int64_t start = 0, end = 0;
+    if ((rc = eddy_log_partition_offsets(log, topic, partition, &start, &end, err))) return rc;
+    if (before > end) before = end;
+    if (before <= start) return 0;
+    return log->lg_ops->delete_records(log, topic, partition, before, err);
+}
+
 int eddy_log_enforce_retention(eddy_log *log, int64_t now_ms, int64_t *deleted,
                                eddy_err *err) {
     int rc = check_log(log, err);

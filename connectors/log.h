@@ -312,6 +312,12 @@ int eddy_log_flush(eddy_log *log, eddy_err *err);
 int eddy_log_enforce_retention(eddy_log *log, int64_t now_ms, int64_t *deleted,
                                eddy_err *err);
 
+/* Deletes the records of (topic, partition) below offset `before` (Kafka's
+ * DeleteRecords): the start offset moves up to it (never past the end).
+ * Used to purge internal topics once their records are consumed.
+ * EDDY_UNSUPPORTED when the backend cannot. */
+int eddy_log_delete_records(eddy_log *log, const char *topic, int32_t partition, int64_t before, eddy_err *err);
+
 /* ---- Partitioner (Kafka's) ----------------------------------------------- */
 
 /* Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2): seed
@@ -370,6 +376,7 @@ typedef struct eddy_log_ops {
     int (*group_committed)(eddy_log *log, const char *group, const char *topic,
                            int32_t partition, int64_t *next_offset, eddy_err *err);
     int (*flush)(eddy_log *log, eddy_err *err);
+    int (*delete_records)(eddy_log *log, const char *topic, int32_t partition, int64_t before, eddy_err *err);
     /* NULL = EDDY_UNSUPPORTED */
     int (*enforce_retention)(eddy_log *log, int64_t now_ms, int64_t *deleted,
                              eddy_err *err);

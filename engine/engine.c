@@ -75,7 +75,9 @@ int eddy_engine_parse_one(const char *text, int line0, int col0, eddy_arena *are
                 snprintf(tail, sizeof tail, "\n%s", exp + 2);
                 *exp = '\0';
             }
-            if (rc == EDDY_PARSE && strncmp(head, "Syntax error at or near", 23) == 0)
+            if (strncmp(head, "Value must be integer for command", 33) == 0) /* ksqlDB fails this when preparing */
+                eddy_err_set_at(err, rc, line, col, "Failed to prepare statement: %s", head);
+            else if (rc == EDDY_PARSE && strncmp(head, "Syntax error at or near", 23) == 0)
                 eddy_err_set_at(err, rc, line, col, "line %d:%d: Syntax Error\n%s at line %d:%d%s", line, col, head,
                                 line, col, tail);
             else if (rc == EDDY_PARSE)

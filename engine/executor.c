@@ -399,6 +399,19 @@ static int ensure_topic(eddy_exec *x, const eddy_topic_spec *t, eddy_source *src
     return 0;
 }
 
+static int run_persistent(eddy_exec *x, eddy_plan *p, const char *id, eddy_err *err);
+
+/* CREATE SOURCE TABLE: a query (CST_<NAME>_<n>) keeps the table's rows in a
+ * state store so pull queries can read it, as ksqlDB's source tables. */
+static int materialize_source_table(eddy_exec *x, const char *name, int64_t seq, eddy_err *err) {
+    eddy_plan *p = NULL;
+    char id[512];
+    int rc = eddy_plan_materialize(x->catalog, name, &p, err);
+    if (rc) return rc;
+    snprintf(id, sizeof id, "CST_%s_%lld", name, (long long)seq);
+    return run_persistent(x, p, id, err);
+}
+
 static int exec_create_source(eddy_exec *x, json_t **entity, eddy_err *err) {
     const eddy_stmt *st = x->stmt;
     eddy_catalog *cat = x->catalog;
@@ -479,6 +492,8 @@ static int exec_create_source(eddy_exec *x, json_t **entity, eddy_err *err) {
         goto done;
     }
     src = NULL;
+    if (is_table && st->u.create.is_source && !old && (rc = materialize_source_table(x, st->u.create.name, seq, err)))
+        goto done;
     *entity = status_entity(x, cid, is_table ? "Table created" : "Stream created", NULL, seq);
 done:
     eddy_source_free(src);
@@ -547,10 +562,11 @@ static int exec_drop_source(eddy_exec *x, json_t **entity, eddy_err *err) {
         return eddy_err_set(err, EDDY_NOTFOUND, "%s %s does not exist.", kind[0] == 'T' ? "Table" : "Stream", name);
     }
     /* Dropping a CREATE ... AS SELECT sink ends the query that created it. */
-    if (src->is_sink && src->nwrite_queries == 1 && src->nread_queries == 0) {
+    if ((src->is_sink || src->is_source) && src->nwrite_queries == 1 && src->nread_queries == 0) {
         char created_by[256];
         snprintf(created_by, sizeof created_by, "%s", src->write_queries[0]);
-        if (strncmp(created_by, "CSAS_", 5) == 0 || strncmp(created_by, "CTAS_", 5) == 0) {
+        if (strncmp(created_by, "CSAS_", 5) == 0 || strncmp(created_by, "CTAS_", 5) == 0 ||
+            strncmp(created_by, "CST_", 4) == 0) {
             terminate_query(x, created_by);
             src = eddy_catalog_find_source(x->catalog, name);
         }
@@ -1022,6 +1038,8 @@ static int ensure_sink_topic(eddy_exec *x, eddy_plan *p, eddy_err *err) {
     eddy_log_topic_config_init(&cfg);
     cfg.partitions = p->sink_partitions > 0 ? p->sink_partitions : 1;
     cfg.replicas = (int16_t)(p->sink_replicas > 0 ? p->sink_replicas : 1);
+    /* A table's topic keeps the latest value per key (ksqlDB creates it compacted). */
+    if (p->sink->kind == EDDY_SOURCE_TABLE) cfg.cleanup = EDDY_LOG_CLEANUP_COMPACT;
     int rc = eddy_log_topic_create(x->engine->log, p->sink->topic, &cfg, err);
     return rc == EDDY_EXISTS ? 0 : rc;
 }
@@ -1045,7 +1063,7 @@ static int run_persistent(eddy_exec *x, eddy_plan *p, const char *id, eddy_err *
         return nomem(err);
     }
     eddy_source *src = eddy_catalog_find_source(cat, p->source->name);
-    if (src && add_id(&src->nread_queries, &src->read_queries, id)) goto nomem;
+    if (src && p->kind != EDDY_PLAN_MATERIALIZE && add_id(&src->nread_queries, &src->read_queries, id)) goto nomem;
     if (p->kind == EDDY_PLAN_CSAS) {
         eddy_source *sink = eddy_source_copy(p->sink);
         if (!sink || add_id(&sink->nwrite_queries, &sink->write_queries, id)) {
@@ -1077,7 +1095,7 @@ static int run_persistent(eddy_exec *x, eddy_plan *p, const char *id, eddy_err *
     eddy_qrun_opts o = {0};
     o.query_id = id;
     o.group_id = group;
-    o.from_earliest = reset && strcasecmp(reset, "earliest") == 0;
+    o.from_earliest = p->kind == EDDY_PLAN_MATERIALIZE || (reset && strcasecmp(reset, "earliest") == 0);
     const char *fail = eddy_exec_setting(x, "ksql.fail.on.deserialization.error");
     o.fail_on_error = fail && strcasecmp(fail, "true") == 0;
     o.on_error = eddy_engine_processing_log;

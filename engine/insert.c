@@ -48,6 +48,45 @@ static int coerce(const eddy_value *v, const eddy_type *from, const eddy_type *t
         *out = eddy_value_decimal(a, x, scale);
         return 0;
     }
+    /* Containers convert element by element; structs field by field, by
+     * name: fields the value lacks are NULL, fields the type lacks are
+     * dropped (as ksqlDB's INSERT VALUES does). */
+    if (f == EDDY_TYPE_ARRAY && t == EDDY_TYPE_ARRAY) {
+        eddy_value r = eddy_value_container(a, EDDY_V_ARRAY, v->v_len);
+        if (v->v_len && !r.u.items) return EDDY_NOMEM;
+        for (uint32_t i = 0; i < v->v_len; i++) {
+            int rc = coerce(&v->u.items[i], from->ty_elem, to->ty_elem, a, &r.u.items[i]);
+            if (rc) return rc;
+        }
+        *out = r;
+        return 0;
+    }
+    if (f == EDDY_TYPE_MAP && t == EDDY_TYPE_MAP) {
+        eddy_value r = eddy_value_container(a, EDDY_V_MAP, v->v_len);
+        if (v->v_len && !r.u.items) return EDDY_NOMEM;
+        for (uint32_t i = 0; i < v->v_len; i++) {
+            int rc = coerce(&v->u.items[2 * i], from->ty_key, to->ty_key, a, &r.u.items[2 * i]);
+            if (!rc) rc = coerce(&v->u.items[2 * i + 1], from->ty_elem, to->ty_elem, a, &r.u.items[2 * i + 1]);
+            if (rc) return rc;
+        }
+        *out = r;
+        return 0;
+    }
+    if (f == EDDY_TYPE_STRUCT && t == EDDY_TYPE_STRUCT) {
+        eddy_value r = eddy_value_container(a, EDDY_V_STRUCT, (uint32_t)to->ty_nfields);
+        if (to->ty_nfields && !r.u.items) return EDDY_NOMEM;
+        for (int i = 0; i < to->ty_nfields; i++) {
+            r.u.items[i] = eddy_value_null();
+            for (int j = 0; j < from->ty_nfields && j < (int)v->v_len; j++) {
+                if (strcasecmp(from->ty_fields[j].name, to->ty_fields[i].name) != 0) continue;
+                int rc = coerce(&v->u.items[j], from->ty_fields[j].type, to->ty_fields[i].type, a, &r.u.items[i]);
+                if (rc) return rc;
+                break;
+            }
+        }
+        *out = r;
+        return 0;
+    }
     return EDDY_ANALYSIS;
 }
 

@@ -687,3 +687,5 @@ int eddy_aggop_read(eddy_aggop *op, const eddy_value *key, int64_t wstart_lo, in
     eddy_strbuf_fini(&hi);
     return rc;
 }
+
+eddy_store *eddy_aggop_store(const eddy_aggop *op) { return op->store; }

@@ -84,6 +84,9 @@ int eddy_aggop_restore(eddy_aggop *op, const void *key, size_t klen, const void 
 int eddy_aggop_read(eddy_aggop *op, const eddy_value *key, int64_t wstart_lo, int64_t wstart_hi, eddy_batch *out,
                     eddy_err *err);
 
+/* The operator's state store (borrowed; for metrics and benchmarks). */
+eddy_store *eddy_aggop_store(const eddy_aggop *op);
+
 /* Records dropped because they came after their window closed. */
 int64_t eddy_aggop_late_records(const eddy_aggop *op);
 /* Windows removed because they left the retention period (on flush). */

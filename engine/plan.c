@@ -5,6 +5,7 @@
 #include "base/strbuf.h"
 #include "schemas/formats.h"
 #include "sql/analyze.h"
+#include "sql/parse.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -926,4 +927,31 @@ fail:
     eddy_plan_items_free(v, n);
     eddy_plan_destroy(p);
     return rc;
+}
+
+int eddy_plan_materialize(const eddy_catalog *catalog, const char *table, eddy_plan **out, eddy_err *err) {
+    eddy_arena *a = eddy_arena_new();
+    eddy_list stmts = {0};
+    char sql[600];
+    int rc;
+    *out = NULL;
+    if (!a) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    snprintf(sql, sizeof sql, "SELECT * FROM `%s` EMIT CHANGES;", table);
+    if ((rc = eddy_parse(sql, a, &stmts, err)) == 0 && stmts.n == 1)
+        rc = eddy_plan_query(catalog, stmts.items[0], &(eddy_plan_settings){0}, out, err);
+    eddy_arena_destroy(a);
+    if (rc) return rc;
+    eddy_plan *p = *out;
+    const eddy_source *src = eddy_catalog_find_source(catalog, table);
+    eddy_source_free(p->sink);
+    p->sink = src ? eddy_source_copy(src) : NULL;
+    if (!p->sink) {
+        eddy_plan_destroy(p);
+        *out = NULL;
+        return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    }
+    p->kind = EDDY_PLAN_MATERIALIZE;
+    p->table_source = true;
+    p->has_limit = false;
+    return 0;
 }

@@ -35,6 +35,7 @@ typedef enum eddy_plan_kind {
     EDDY_PLAN_CSAS,        /* CREATE STREAM ... AS SELECT */
     EDDY_PLAN_INSERT,      /* INSERT INTO ... SELECT */
     EDDY_PLAN_PUSH,        /* SELECT ... EMIT CHANGES (transient) */
+    EDDY_PLAN_MATERIALIZE, /* CREATE SOURCE TABLE: keeps the table's rows for pull queries, writes nothing */
 } eddy_plan_kind;
 
 /* A window of an aggregation, in milliseconds. */
@@ -106,6 +107,10 @@ typedef struct eddy_plan {
 int eddy_plan_query(const eddy_catalog *catalog, const eddy_stmt *st, const eddy_plan_settings *settings,
                     eddy_plan **out, eddy_err *err);
 void eddy_plan_destroy(eddy_plan *p);
+
+/* CREATE SOURCE TABLE's query: SELECT * FROM table into its state store
+ * (EDDY_PLAN_MATERIALIZE).  *out owned by the caller. */
+int eddy_plan_materialize(const eddy_catalog *catalog, const char *table, eddy_plan **out, eddy_err *err);
 
 /* The scope expressions of a plan are typed in: the source's columns. */
 void eddy_plan_scope(const eddy_plan *p, eddy_scope_source *src, eddy_expr_scope *scope);

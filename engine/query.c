@@ -360,7 +360,22 @@ int eddy_qrun_produce_rows(task *t, eddy_log_txn *txn, const eddy_batch *rows, e
         rec.value_len = vnull ? 0 : t->vbuf.len;
         rec.headers = row->headers;
         rec.header_count = row->nheaders;
-        if ((rc = eddy_log_txn_produce(txn, p->sink->topic, EDDY_LOG_PARTITION_ANY, &rec, NULL, err))) return rc;
+        int32_t part = EDDY_LOG_PARTITION_ANY;
+        int nparts = p->sink->partitions > 0 ? p->sink->partitions : p->sink_partitions;
+        if ((row->flags & EDDY_ROW_WINDOWED) && !knull && nparts > 1) {
+            /* Kafka Streams places a windowed key by the key without its window. */
+            bool inull = false;
+            eddy_strbuf_reset(&t->vbuf);
+            if (eddy_serde_encode(q->sink_key, row->cols, &t->vbuf, &inull, &rerr) == 0 && !inull)
+                part = eddy_log_partition_for_key(t->vbuf.buf ? t->vbuf.buf : "", t->vbuf.len, nparts);
+            /* the value was already placed in rec; re-encode it */
+            eddy_strbuf_reset(&t->vbuf);
+            if (!vnull && eddy_serde_encode(q->sink_value, row->cols + q->nkeys_out, &t->vbuf, &vnull, &rerr) == 0) {
+                rec.value = t->vbuf.buf ? t->vbuf.buf : "";
+                rec.value_len = t->vbuf.len;
+            }
+        }
+        if ((rc = eddy_log_txn_produce(txn, p->sink->topic, part, &rec, NULL, err))) return rc;
     }
     return 0;
 }

@@ -27,6 +27,9 @@ static int ensure_topic(eddy_qrun *q, const char *name, int partitions, int clea
     eddy_log_topic_config_init(&cfg);
     cfg.partitions = partitions;
     cfg.cleanup = cleanup;
+    /* Internal topics are never cut by time (records may carry old event
+     * times); the repartition topic is purged once its records are read. */
+    cfg.retention_ms = EDDY_LOG_RETENTION_FOREVER;
     int rc = eddy_log_topic_create(q->log, name, &cfg, err);
     if (rc == EDDY_EXISTS) {
         eddy_err_clear(err);
@@ -391,6 +394,12 @@ static int commit(task *t, int64_t next, eddy_err *err) {
         if ((rc = eddy_aggop_commit(t->aggop, t->changelog_next, err))) goto fail;
     }
     if (t->table && (rc = eddy_store_commit(t->table, next, err))) goto fail;
+    if (t->kind == TASK_REPARTITION && next - t->purged >= 1000) {
+        /* Consumed for good: the repartition topic need not keep it (Kafka
+         * Streams purges its repartition topics the same way). */
+        eddy_err perr;
+        if (eddy_log_delete_records(q->log, t->topic, t->partition, next, &perr) == 0) t->purged = next;
+    }
     t->position = next;
     t->last_commit_ms = now_ms();
     t->uncommitted = 0;

@@ -38,6 +38,7 @@ typedef struct task {
     int64_t changelog_next; /* the changelog offset the state is written up to */
     int64_t last_commit_ms;
     int64_t uncommitted;  /* records read since the last commit */
+    int64_t purged;       /* repartition tasks: records below this were deleted */
 } task;
 
 struct eddy_qrun {

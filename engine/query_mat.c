@@ -158,7 +158,7 @@ static int step_locked(eddy_qrun *q, task *t, bool *did_work, eddy_err *err) {
     size_t ncl = 0;
     if ((rc = eddy_log_txn_begin(q->log, &txn, err))) return rc;
     if ((rc = apply(q, t, txn, &ncl, err))) goto fail;
-    if ((rc = eddy_qrun_produce_rows(t, txn, &t->out, err))) goto fail;
+    if (q->plan->kind != EDDY_PLAN_MATERIALIZE && (rc = eddy_qrun_produce_rows(t, txn, &t->out, err))) goto fail;
     if ((rc = eddy_log_txn_commit_position(txn, q->group, t->topic, t->partition, next, err))) goto fail;
     if ((rc = eddy_log_txn_commit(txn, 0, err))) goto fail;
     if (ncl) {

@@ -1,10 +1,12 @@
 /* store.c - state stores (store.h): one RocksDB database per server, per-store key prefixes, pending batch, checkpoints, iterators.
  *
  * Key layout in the database (default column family):
- *   name \0 partition(BE32) 0x00            the store's checkpoint (BE64)
- *   name \0 partition(BE32) 0x01 key        the store's entries
- * Names are C strings, so "name \0" prefixes never overlap; one range delete
- * of [name \0, name \1) drops every partition of a store.
+ *   0xFF "dir:" name                        the store's id (BE32), from 1
+ *   0xFF "next"                             the last id given
+ *   id(BE32) partition(BE32) 0x00           the store's checkpoint (BE64)
+ *   id(BE32) partition(BE32) 0x01 key       the store's entries
+ * Short ids keep keys short (every comparison starts with the prefix); one
+ * range delete of [id, id + 1) drops every partition of a store.
  *
  * Each store keeps a RocksDB write batch with index (the pending layer): a
  * get reads cache, then batch and database at once
@@ -246,6 +248,51 @@ static int load_checkpoint(eddy_store *st, eddy_err *err) {
     return rc;
 }
 
+/* Store names map to 4-byte ids (keys stay short: every key of a store
+ * starts with its prefix).  The directory lives under keys starting with
+ * 0xFF, which no id prefix does.  Call with ss_mu held. */
+#define DIR_TAG "\xff" "dir:"
+static int store_id(eddy_stores *s, const char *name, bool create, uint32_t *id, eddy_err *err) {
+    size_t nlen = strlen(name), klen = 5 + nlen;
+    char *k = malloc(klen);
+    char *rerr = NULL;
+    size_t vlen = 0;
+    int rc = 0;
+    if (!k) return nomem(err);
+    memcpy(k, DIR_TAG, 5);
+    memcpy(k + 5, name, nlen);
+    char *v = rocksdb_get(s->ss_db, s->ss_ropts, k, klen, &vlen, &rerr);
+    if (rerr) {
+        rc = rocks_fail(err, rerr, "reading the store directory");
+    } else if (v && vlen == 4) {
+        *id = (uint32_t)get_be64((const unsigned char[8]){0, 0, 0, 0, (unsigned char)v[0], (unsigned char)v[1],
+                                                          (unsigned char)v[2], (unsigned char)v[3]});
+    } else if (!create) {
+        rc = EDDY_NOTFOUND;
+    } else {
+        /* The next id: one more than the counter. */
+        size_t clen = 0;
+        char *c = rocksdb_get(s->ss_db, s->ss_ropts, "\xff" "next", 5, &clen, &rerr);
+        uint32_t next = 1;
+        if (!rerr && c && clen == 4)
+            next = ((uint32_t)(unsigned char)c[0] << 24 | (uint32_t)(unsigned char)c[1] << 16 |
+                    (uint32_t)(unsigned char)c[2] << 8 | (unsigned char)c[3]) + 1;
+        rocksdb_free(c);
+        unsigned char b[4];
+        put_be32(b, next);
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        rocksdb_writebatch_put(wb, "\xff" "next", 5, (const char *)b, 4);
+        rocksdb_writebatch_put(wb, k, klen, (const char *)b, 4);
+        if (!rerr) rocksdb_write(s->ss_db, s->ss_wopts, wb, &rerr);
+        rocksdb_writebatch_destroy(wb);
+        if (rerr) rc = rocks_fail(err, rerr, "writing the store directory");
+        else *id = next;
+    }
+    rocksdb_free(v);
+    free(k);
+    return rc;
+}
+
 int eddy_store_open(eddy_stores *s, const char *name, int32_t partition, const eddy_store_opts *opts,
                     eddy_store **out, eddy_err *err) {
     static const eddy_store_opts no_opts = {0};
@@ -263,21 +310,23 @@ int eddy_store_open(eddy_stores *s, const char *name, int32_t partition, const e
     st->st_on_flush = opts->on_flush;
     st->st_flush_ud = opts->flush_ud;
     st->st_name = strdup(name);
-    st->st_plen = nlen + 1 + 4;
+    (void)nlen;
+    st->st_plen = 8; /* BE32(store id) BE32(partition) */
     st->st_prefix = malloc(st->st_plen);
     st->st_wb = rocksdb_writebatch_wi_create(0, 1);
     if (!st->st_name || !st->st_prefix || !st->st_wb || store_cache_init(&st->st_cache)) {
         store_free(st);
         return nomem(err);
     }
-    memcpy(st->st_prefix, name, nlen + 1);
-    put_be32(st->st_prefix + nlen + 1, (uint32_t)partition);
-
     pthread_mutex_lock(&s->ss_mu);
     if (find_open(s, name, false, partition)) {
         rc = eddy_err_set(err, EDDY_EXISTS, "state store %s partition %d is already open", name, (int)partition);
         goto fail;
     }
+    uint32_t id = 0;
+    if ((rc = store_id(s, name, true, &id, err))) goto fail;
+    put_be32(st->st_prefix, id);
+    put_be32(st->st_prefix + 4, (uint32_t)partition);
     if ((rc = load_checkpoint(st, err))) goto fail;
     st->st_next = s->ss_open;
     s->ss_open = st;
@@ -305,31 +354,34 @@ void eddy_store_close(eddy_store *st) {
 
 int eddy_stores_drop(eddy_stores *s, const char *name, eddy_err *err) {
     if (!name || !*name) return eddy_err_set(err, EDDY_INVAL, "state store: empty store name");
-    size_t nlen = strlen(name);
-    char *lo = malloc(nlen + 1), *hi = malloc(nlen + 1);
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     int rc = 0;
-    if (!lo || !hi || !wb) {
-        rc = nomem(err);
-        goto done;
-    }
-    memcpy(lo, name, nlen + 1); /* name \0 */
-    memcpy(hi, name, nlen);
-    hi[nlen] = 1;               /* name \1 */
+    if (!wb) return nomem(err);
     pthread_mutex_lock(&s->ss_mu);
+    uint32_t id = 0;
     if (find_open(s, name, true, 0)) {
         rc = eddy_err_set(err, EDDY_INVAL, "state store %s is open: close it before dropping it", name);
-    } else {
+    } else if ((rc = store_id(s, name, false, &id, err)) == EDDY_NOTFOUND) {
+        rc = 0; /* never opened: nothing to drop */
+    } else if (rc == 0) {
+        unsigned char lo[4], hi[4];
         char *rerr = NULL;
-        rocksdb_writebatch_delete_range(wb, lo, nlen + 1, hi, nlen + 1);
+        put_be32(lo, id);
+        put_be32(hi, id + 1);
+        rocksdb_writebatch_delete_range(wb, (const char *)lo, 4, (const char *)hi, 4);
+        size_t nlen = strlen(name);
+        char *k = malloc(5 + nlen);
+        if (k) {
+            memcpy(k, DIR_TAG, 5);
+            memcpy(k + 5, name, nlen);
+            rocksdb_writebatch_delete(wb, k, 5 + nlen);
+            free(k);
+        }
         rocksdb_write(s->ss_db, s->ss_wopts, wb, &rerr);
         if (rerr) rc = rocks_fail(err, rerr, "dropping a store");
     }
     pthread_mutex_unlock(&s->ss_mu);
-done:
-    if (wb) rocksdb_writebatch_destroy(wb);
-    free(lo);
-    free(hi);
+    rocksdb_writebatch_destroy(wb);
     return rc;
 }
 

@@ -1343,6 +1343,9 @@ done:
 
 /* ---- maintenance --------------------------------------------------------- */
 
+/* Serializes the moves of start offsets (retention and deleted records). */
+static pthread_mutex_t g_maint_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static int emb_flush(eddy_log *log, eddy_err *err) {
     char *rerr = NULL;
     rocksdb_flush_wal(emb(log)->el_db, 1, &rerr);
@@ -1355,7 +1358,7 @@ static int emb_flush(eddy_log *log, eddy_err *err) {
  * offset moves exactly past the old records; the batches all of whose
  * records are below it are deleted, and the "s:" key keeps the start. */
 static int retain_partition(emb_log *el, emb_topic *t, int32_t p, rocksdb_iterator_t *it,
-                            int64_t cutoff, int64_t *deleted, eddy_err *err) {
+                            int64_t cutoff, int64_t before, int64_t *deleted, eddy_err *err) {
     emb_part *part = &t->tp_parts[p];
     int64_t end = atomic_load_explicit(&part->ep_next, memory_order_acquire);
     int64_t start = atomic_load_explicit(&part->ep_start, memory_order_acquire);
@@ -1380,6 +1383,10 @@ static int retain_partition(emb_log *el, emb_topic *t, int32_t p, rocksdb_iterat
             if (eddy_emb_batch_next(v, vlen, &pos, &roff, &rlen))
                 return batch_corrupt(err, p, first);
             if (off < new_start) continue;
+            if (off < before) { /* deleted by offset (eddy_log_delete_records) */
+                new_start = off + 1;
+                continue;
+            }
             if (eddy_emb_value_timestamp(v + roff, rlen, &ts))
                 return eddy_err_set(err, EDDY_CORRUPT, "record %s/%d@%lld is corrupt",
                                     t->tp_name, (int)p, (long long)off);
@@ -1419,6 +1426,32 @@ static int retain_partition(emb_log *el, emb_topic *t, int32_t p, rocksdb_iterat
     return 0;
 }
 
+/* Deletes the records of a partition below `before` (Kafka's DeleteRecords). */
+static int emb_delete_records(eddy_log *log, const char *topic, int32_t partition, int64_t before, eddy_err *err) {
+    emb_log *el = emb(log);
+    emb_topic *t;
+    int64_t deleted = 0;
+    pthread_rwlock_rdlock(&el->el_topics_lock);
+    int rc = topic_partition(el, topic, partition, &t, err);
+    if (rc == 0) {
+        unsigned char lo[EDDY_EMB_KEY_LEN], hi[EDDY_EMB_KEY_LEN];
+        rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+        eddy_emb_key_encode(lo, partition, 0);
+        eddy_emb_key_encode(hi, partition, INT64_MAX);
+        rocksdb_readoptions_set_iterate_lower_bound(ro, (const char *)lo, sizeof lo);
+        rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, sizeof hi);
+        rocksdb_iterator_t *it = rocksdb_create_iterator_cf(el->el_db, ro, t->tp_cf);
+        pthread_mutex_lock(&g_maint_mu);
+        /* No record is older than INT64_MIN: only the offset decides. */
+        rc = retain_partition(el, t, partition, it, INT64_MIN, before, &deleted, err);
+        pthread_mutex_unlock(&g_maint_mu);
+        rocksdb_iter_destroy(it);
+        rocksdb_readoptions_destroy(ro);
+    }
+    pthread_rwlock_unlock(&el->el_topics_lock);
+    return rc;
+}
+
 static int emb_enforce_retention(eddy_log *log, int64_t now_ms, int64_t *deleted,
                                  eddy_err *err) {
     emb_log *el = emb(log);
@@ -1444,7 +1477,9 @@ static int emb_enforce_retention(eddy_log *log, int64_t now_ms, int64_t *deleted
             rocksdb_readoptions_set_iterate_lower_bound(ro, (const char *)lo, sizeof lo);
             rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, sizeof hi);
             rocksdb_iterator_t *it = rocksdb_create_iterator_cf(el->el_db, ro, t->tp_cf);
-            rc = retain_partition(el, t, p, it, cutoff, deleted, err);
+            pthread_mutex_lock(&g_maint_mu);
+            rc = retain_partition(el, t, p, it, cutoff, -1, deleted, err);
+            pthread_mutex_unlock(&g_maint_mu);
             rocksdb_iter_destroy(it);
             rocksdb_readoptions_destroy(ro);
         }
@@ -1474,4 +1509,5 @@ static const eddy_log_ops emb_ops = {
     .group_committed = emb_group_committed,
     .flush = emb_flush,
     .enforce_retention = emb_enforce_retention,
+    .delete_records = emb_delete_records,
 };

@@ -1037,6 +1037,27 @@ static void test_retention_removes_records_older_than_retention(void **state) {
     assert_int_equal(deleted, 0);
 }
 
+static void test_delete_records_moves_the_start_to_the_offset(void **state) {
+    fixture *f = *state;
+    if (!g_factory->enforces_retention) skip();
+    create_retained(f, "t", EDDY_LOG_RETENTION_FOREVER, EDDY_LOG_CLEANUP_DELETE);
+    for (int i = 0; i < 5; i++) produce_at(f, "t", 0, 1000 + i);
+    int64_t start = -1, end = -1;
+    CHECK(f, eddy_log_delete_records(f->log, "t", 0, 3, &f->err));
+    CHECK(f, eddy_log_partition_offsets(f->log, "t", 0, &start, &end, &f->err));
+    assert_int_equal(start, 3);
+    assert_int_equal(end, 5);
+    assert_int_equal(eddy_log_fetch(f->log, "t", 0, 0, 10, 0, &f->batch, &f->err), EDDY_RANGE);
+    assert_int_equal(fetch(f, "t", 0, 3), 2);
+    assert_int_equal(f->batch.records[0].timestamp, 1003);
+    /* Never past the end, never back. */
+    CHECK(f, eddy_log_delete_records(f->log, "t", 0, 99, &f->err));
+    CHECK(f, eddy_log_delete_records(f->log, "t", 0, 1, &f->err));
+    CHECK(f, eddy_log_partition_offsets(f->log, "t", 0, &start, &end, &f->err));
+    assert_int_equal(start, 5);
+    assert_int_equal(end, 5);
+}
+
 static void test_retention_stops_at_first_newer_record(void **state) {
     fixture *f = *state;
     if (!g_factory->enforces_retention) skip();
@@ -1148,6 +1169,7 @@ int main(void) {
         T(test_commit_in_txn_wakes_a_wait),
         T(test_retention_removes_records_older_than_retention),
         T(test_retention_stops_at_first_newer_record),
+        T(test_delete_records_moves_the_start_to_the_offset),
         T(test_retention_leaves_forever_and_compact_topics),
         T(test_retention_of_every_record_keeps_end_offset_across_reopen),
         T(test_non_persistent_log_reopens_empty_and_is_private),

@@ -181,6 +181,23 @@ static void test_filtered_table_deletes_only_rows_it_held(void **state) {
     free(out);
 }
 
+static void test_source_table_is_materialized_and_droppable(void **state) {
+    fixture *f = *state;
+    ksql_ok(f, "CREATE SOURCE TABLE users (id STRING PRIMARY KEY, age INT) WITH (kafka_topic='users', partitions=1, value_format='JSON');");
+    produce(f, "users", "1", "{\"age\":12}", 1);
+    produce(f, "users", "2", "{\"age\":30}", 2);
+    produce(f, "users", "1", NULL, 3);
+    run(f);
+    eddy_batch rows;
+    eddy_err err;
+    assert_int_equal(eddy_batch_init(&rows, 2), 0);
+    assert_int_equal(eddy_engine_table_read(f->engine, "USERS", NULL, 0, INT64_MAX, &rows, &err), 0);
+    assert_int_equal(rows.count, 1);
+    assert_int_equal(rows.rows[0].cols[1].u.i, 30);
+    eddy_batch_fini(&rows);
+    ksql_ok(f, "DROP TABLE users;"); /* ends the query that materializes it */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_count_emits_every_update_with_the_group_as_key, setup, teardown),
@@ -193,6 +210,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_table_read_by_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plain_table_is_not_queryable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filtered_table_deletes_only_rows_it_held, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_table_is_materialized_and_droppable, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
