@@ -29,6 +29,8 @@ struct eddy_aggop {
     int nvals;              /* values in a stored entry: HDR + ngroup + ncalls */
     eddy_value *vals;
     eddy_strbuf kbuf, vbuf;
+    eddy_strbuf mid;        /* load() of an existing entry: the encoded window and group values */
+    bool mid_valid;
     /* changelog records since the last clear */
     eddy_strbuf clbytes;
     clrec *cl;
@@ -199,6 +201,7 @@ void eddy_aggop_destroy(eddy_aggop *op) {
     free(op->vals);
     eddy_strbuf_fini(&op->kbuf);
     eddy_strbuf_fini(&op->vbuf);
+    eddy_strbuf_fini(&op->mid);
     eddy_strbuf_fini(&op->clbytes);
     free(op->cl);
     free(op->clout);
@@ -301,6 +304,69 @@ int eddy_aggop_restore(eddy_aggop *op, const void *key, size_t klen, const void 
     return rc;
 }
 
+static int pending_add(eddy_aggop *op, const void *key, size_t klen, int64_t end, eddy_err *err);
+
+/* EMIT FINAL: after a restore, the windows waiting to close are exactly
+ * those of the state that had not closed at the restored stream time (the
+ * ones that had were emitted before the commit), so the pending index is
+ * rebuilt from the state rather than trusted. */
+int eddy_aggop_restore_done(eddy_aggop *op, eddy_err *err) {
+    if (!op->pending) return 0;
+    const eddy_plan_window *w = &op->ag->window;
+    eddy_store_iter *it = NULL;
+    eddy_strbuf keys = EDDY_STRBUF_INIT;
+    size_t n = 0;
+    const void *k, *v;
+    size_t klen, vlen;
+    int rc = eddy_store_iter_new(op->pending, NULL, 0, NULL, 0, &it, err);
+    while (!rc && eddy_store_iter_next(it, &k, &klen, &v, &vlen)) {
+        uint32_t l = (uint32_t)klen;
+        eddy_strbuf_append(&keys, (const char *)&l, sizeof l);
+        eddy_strbuf_append(&keys, k, klen);
+        n++;
+    }
+    eddy_store_iter_destroy(it);
+    it = NULL;
+    size_t off = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t l;
+        memcpy(&l, keys.buf + off, sizeof l);
+        rc = eddy_store_restore_put(op->pending, keys.buf + off + sizeof l, l, NULL, 0, err);
+        off += sizeof l + l;
+    }
+    /* Collect the open windows first: the pending store is written after. */
+    eddy_strbuf_reset(&keys);
+    n = 0;
+    eddy_arena *a = eddy_arena_new();
+    if (!rc && !a) rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    if (!rc) rc = eddy_store_iter_new(op->store, NULL, 0, "\xff", 1, &it, err);
+    while (!rc && eddy_store_iter_next(it, &k, &klen, &v, &vlen)) {
+        eddy_value hdr[HDR];
+        eddy_arena_reset(a);
+        if (eddy_value_bin_decode(v, vlen, hdr, HDR, a, false, NULL, NULL)) continue;
+        int64_t close = session(op) ? hdr[2].u.i + w->size_ms + 1 : hdr[2].u.i;
+        if (close <= op->stream_time - w->grace_ms) continue; /* closed: already emitted (or dropped) */
+        uint32_t l = (uint32_t)klen;
+        eddy_strbuf_append(&keys, (const char *)&close, sizeof close);
+        eddy_strbuf_append(&keys, (const char *)&l, sizeof l);
+        eddy_strbuf_append(&keys, k, klen);
+        n++;
+    }
+    eddy_store_iter_destroy(it);
+    eddy_arena_destroy(a);
+    off = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        int64_t close;
+        uint32_t l;
+        memcpy(&close, keys.buf + off, sizeof close);
+        memcpy(&l, keys.buf + off + sizeof close, sizeof l);
+        rc = pending_add(op, keys.buf + off + sizeof close + sizeof l, l, close, err);
+        off += sizeof close + sizeof l + l;
+    }
+    eddy_strbuf_fini(&keys);
+    return rc;
+}
+
 /* ---- aggregating -------------------------------------------------------------------- */
 
 static void skip(eddy_aggop *op, const eddy_row *row, const char *kind, const char *msg) {
@@ -333,10 +399,27 @@ static int load(eddy_aggop *op, const void *key, size_t klen, const eddy_value *
                 bool *existed, eddy_err *err) {
     const void *v;
     size_t vlen;
+    op->mid_valid = false;
     int rc = eddy_store_get(op->store, key, klen, &v, &vlen, err);
     if (rc == 0) {
         *existed = true;
-        return decode_entry(op, v, vlen, op->scratch, err);
+        /* Decoded in three parts: the window and group values in between
+         * are kept encoded, as apply() does not change them. */
+        const unsigned char *b = v, *end = b + vlen;
+        size_t used;
+        int nmid = HDR - 1 + op->ag->ngroup;
+        if ((rc = eddy_value_bin_decode(b, vlen, op->vals, 1, op->scratch, false, &used, err))) return rc;
+        b += used;
+        if ((rc = eddy_value_bin_decode(b, (size_t)(end - b), op->vals + 1, nmid, op->scratch, false, &used, err)))
+            return rc;
+        eddy_strbuf_reset(&op->mid);
+        eddy_strbuf_append(&op->mid, (const char *)b, used);
+        b += used;
+        if ((rc = eddy_value_bin_decode(b, (size_t)(end - b), op->vals + 1 + nmid, op->nvals - 1 - nmid, op->scratch,
+                                        false, NULL, err)))
+            return rc;
+        op->mid_valid = !op->mid.failed;
+        return 0;
     }
     if (rc != EDDY_NOTFOUND) return rc;
     eddy_err_clear(err);
@@ -347,6 +430,19 @@ static int load(eddy_aggop *op, const void *key, size_t klen, const eddy_value *
 static int store_entry(eddy_aggop *op, const void *key, size_t klen, eddy_err *err) {
     eddy_strbuf_reset(&op->vbuf);
     if (eddy_value_bin_encode(op->vals, op->nvals, &op->vbuf)) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    return eddy_store_put(op->store, key, klen, op->vbuf.buf, op->vbuf.len, err);
+}
+
+/* store_entry after load() and apply(): reuses the window and group bytes. */
+static int store_loaded(eddy_aggop *op, const void *key, size_t klen, eddy_err *err) {
+    if (!op->mid_valid) return store_entry(op, key, klen, err);
+    op->mid_valid = false;
+    int nmid = HDR - 1 + op->ag->ngroup;
+    eddy_strbuf_reset(&op->vbuf);
+    eddy_value_bin_encode(op->vals, 1, &op->vbuf);
+    eddy_strbuf_append(&op->vbuf, op->mid.buf, op->mid.len);
+    if (eddy_value_bin_encode(op->vals + 1 + nmid, op->nvals - 1 - nmid, &op->vbuf) || op->vbuf.failed)
+        return eddy_err_set(err, EDDY_NOMEM, "out of memory");
     return eddy_store_put(op->store, key, klen, op->vbuf.buf, op->vbuf.len, err);
 }
 
@@ -455,17 +551,22 @@ static int aggregate_time(eddy_aggop *op, const eddy_row *row, eddy_err *err) {
     int ns = time_windows(w, row->ts, starts, 512);
     bool any = false, failed = false;
     int rc;
+    size_t glen = 0; /* the group key is encoded once per row; each window appends its start */
     for (int i = 0; i < ns; i++) {
         int64_t ws = starts[i], we = ws + w->size_ms;
         if (we <= op->stream_time - w->grace_ms) continue; /* closed */
-        any = true;
         eddy_arena_reset(op->scratch);
-        if ((rc = group_key(op, row->cols))) return eddy_err_set(err, rc, "out of memory");
+        if (!any) {
+            if ((rc = group_key(op, row->cols))) return eddy_err_set(err, rc, "out of memory");
+            glen = op->kbuf.len;
+        }
+        any = true;
+        op->kbuf.len = glen;
         put_be64(&op->kbuf, ws);
         bool existed;
         if ((rc = load(op, op->kbuf.buf, op->kbuf.len, row->cols, ws, we, &existed, err))) return rc;
         if ((rc = apply(op, row, &failed))) return eddy_err_set(err, rc, "out of memory");
-        if ((rc = store_entry(op, op->kbuf.buf, op->kbuf.len, err))) return rc;
+        if ((rc = store_loaded(op, op->kbuf.buf, op->kbuf.len, err))) return rc;
         if (op->pending && !existed && (rc = pending_add(op, op->kbuf.buf, op->kbuf.len, we, err))) return rc;
     }
     if (!any) {
@@ -597,7 +698,7 @@ static int aggregate_plain(eddy_aggop *op, const eddy_row *row, const eddy_row *
     if (paired && (rc = apply(op, paired, &failed))) return eddy_err_set(err, rc, "out of memory");
     if (row->flags & EDDY_ROW_UNDO) op->vals[0] = eddy_value_bigint(paired ? paired->ts : row->ts);
     if (failed) skip(op, row, "aggregate", "An aggregate function failed on the record.");
-    return store_entry(op, op->kbuf.buf, op->kbuf.len, err);
+    return store_loaded(op, op->kbuf.buf, op->kbuf.len, err);
 }
 
 static int save_stream_time(eddy_aggop *op, eddy_err *err) {

@@ -78,6 +78,10 @@ int64_t eddy_aggop_restore_from(const eddy_aggop *op);
 /* Applies one changelog record (restoring after a restart). */
 int eddy_aggop_restore(eddy_aggop *op, const void *key, size_t klen, const void *value, size_t vlen, eddy_err *err);
 
+/* Ends a restore: rebuilds what is derived from the state (EMIT FINAL's
+ * index of windows waiting to close).  Call before eddy_aggop_commit. */
+int eddy_aggop_restore_done(eddy_aggop *op, eddy_err *err);
+
 /* Pull queries: the aggregate rows of the group whose values are key (NULL:
  * every group), windows with start in [wstart_lo, wstart_hi] (ignored when
  * not windowed), appended to out. */

@@ -38,57 +38,61 @@ static int ensure_topic(eddy_qrun *q, const char *name, int partitions, int clea
     return rc;
 }
 
-/* Replays the changelog partition from the store's checkpoint. */
-static int restore(eddy_qrun *q, task *t, eddy_err *err) {
-    int64_t from = eddy_aggop_restore_from(t->aggop), start = 0, end = 0;
+int eddy_qrun_replay(eddy_qrun *q, const char *topic, int32_t partition, int64_t from, int64_t to,
+                     int (*apply)(void *ud, const eddy_log_record *r, eddy_err *err), void *ud, int64_t *next,
+                     eddy_err *err) {
+    int64_t start = 0, end = 0;
     int rc;
-    if ((rc = eddy_log_partition_offsets(q->log, q->changelog_topic, t->partition, &start, &end, err))) return rc;
+    if ((rc = eddy_log_partition_offsets(q->log, topic, partition, &start, &end, err))) return rc;
     if (from < start) from = start;
+    if (to < 0 || to > end) to = end;
     eddy_log_batch b;
     eddy_log_batch_init(&b);
-    while (from < end) {
-        if ((rc = eddy_log_fetch(q->log, q->changelog_topic, t->partition, from, 1000, 0, &b, err))) break;
+    while (from < to) {
+        size_t max = (size_t)(to - from);
+        if ((rc = eddy_log_fetch(q->log, topic, partition, from, max > 1000 ? 1000 : max, 0, &b, err))) break;
         if (b.count == 0) break;
-        for (size_t i = 0; i < b.count && !rc; i++) {
-            const eddy_log_record *r = &b.records[i];
-            rc = eddy_aggop_restore(t->aggop, r->key, r->key_len, r->value, r->value_len, err);
-        }
+        for (size_t i = 0; i < b.count && !rc; i++) rc = apply(ud, &b.records[i], err);
         if (rc) break;
         from = b.next_offset;
     }
     eddy_log_batch_fini(&b);
-    if (!rc) rc = eddy_aggop_commit(t->aggop, from, err);
-    t->changelog_next = from;
+    *next = from;
+    return rc;
+}
+
+static int apply_changelog(void *ud, const eddy_log_record *r, eddy_err *err) {
+    return eddy_aggop_restore(ud, r->key, r->key_len, r->value, r->value_len, err);
+}
+
+/* Replays the changelog partition from the store's checkpoint. */
+static int restore(eddy_qrun *q, task *t, eddy_err *err) {
+    int64_t next = 0;
+    int rc = eddy_qrun_replay(q, q->changelog_topic, t->partition, eddy_aggop_restore_from(t->aggop), -1,
+                              apply_changelog, t->aggop, &next, err);
+    if (!rc) rc = eddy_aggop_restore_done(t->aggop, err);
+    if (!rc) rc = eddy_aggop_commit(t->aggop, next, err);
+    t->changelog_next = next;
     return rc;
 }
 
 /* Table sources: brings the table store up to the task's position by
  * re-reading the source (the source topic is the table's changelog). */
+static int apply_source(void *ud, const eddy_log_record *r, eddy_err *err) {
+    task *t = ud;
+    if (!r->key) return 0;
+    eddy_strbuf_reset(&t->vbuf);
+    eddy_strbuf_append(&t->vbuf, (const char *)&r->timestamp, sizeof r->timestamp);
+    if (r->value) eddy_strbuf_append(&t->vbuf, r->value, r->value_len);
+    if (t->vbuf.failed) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    return eddy_store_restore_put(t->table, r->key, r->key_len, r->value ? t->vbuf.buf : NULL, t->vbuf.len, err);
+}
+
 static int restore_table(eddy_qrun *q, task *t, eddy_err *err) {
-    int64_t from = eddy_store_checkpoint(t->table), start = 0;
-    int rc;
-    if ((rc = eddy_log_partition_offsets(q->log, t->topic, t->partition, &start, NULL, err))) return rc;
-    if (from < start) from = start;
-    eddy_log_batch b;
-    eddy_log_batch_init(&b);
-    eddy_strbuf v = EDDY_STRBUF_INIT;
-    while (from < t->position) {
-        size_t max = (size_t)(t->position - from);
-        if ((rc = eddy_log_fetch(q->log, t->topic, t->partition, from, max > 1000 ? 1000 : max, 0, &b, err))) break;
-        if (b.count == 0) break;
-        for (size_t i = 0; i < b.count && !rc; i++) {
-            const eddy_log_record *r = &b.records[i];
-            if (!r->key) continue;
-            eddy_strbuf_reset(&v);
-            eddy_strbuf_append(&v, (const char *)&r->timestamp, sizeof r->timestamp);
-            if (r->value) eddy_strbuf_append(&v, r->value, r->value_len);
-            rc = eddy_store_restore_put(t->table, r->key, r->key_len, r->value ? v.buf : NULL, v.len, err);
-        }
-        from = b.next_offset;
-    }
-    eddy_strbuf_fini(&v);
-    eddy_log_batch_fini(&b);
-    if (!rc) rc = eddy_store_commit(t->table, from, err);
+    int64_t next = 0;
+    int rc = eddy_qrun_replay(q, t->topic, t->partition, eddy_store_checkpoint(t->table), t->position, apply_source, t,
+                              &next, err);
+    if (!rc) rc = eddy_store_commit(t->table, next, err);
     return rc;
 }
 

@@ -82,6 +82,11 @@ int eddy_qrun_mat_step(eddy_qrun *q, task *t, bool *did_work, eddy_err *err);
 int eddy_qrun_mat_read(eddy_qrun *q, const eddy_value *key, eddy_batch *out, eddy_err *err);
 
 /* query_agg.c */
+/* Reads topic's partition from `from` (below the start: the start) up to `to`
+ * (-1: the end), calling apply for each record; *next: where it stopped. */
+int eddy_qrun_replay(eddy_qrun *q, const char *topic, int32_t partition, int64_t from, int64_t to,
+                     int (*apply)(void *ud, const eddy_log_record *r, eddy_err *err), void *ud, int64_t *next,
+                     eddy_err *err);
 int eddy_qrun_agg_setup(eddy_qrun *q, int nsource, eddy_err *err);
 void eddy_qrun_agg_task_fini(task *t);
 int eddy_qrun_agg_step(eddy_qrun *q, task *t, bool *did_work, eddy_err *err);

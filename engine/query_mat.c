@@ -28,27 +28,17 @@ static int changelog_name(eddy_qrun *q, eddy_err *err) {
     return 0;
 }
 
+static int apply_changelog(void *ud, const eddy_log_record *r, eddy_err *err) {
+    return eddy_store_restore_put(ud, r->key, r->key_len, r->value, r->value_len, err);
+}
+
 /* Replays the changelog partition of t from the store's checkpoint. */
 static int restore(eddy_qrun *q, task *t, eddy_err *err) {
-    int64_t from = eddy_store_checkpoint(t->mat), start = 0, end = 0;
-    int rc;
-    if ((rc = eddy_log_partition_offsets(q->log, q->changelog_topic, t->partition, &start, &end, err))) return rc;
-    if (from < start) from = start;
-    eddy_log_batch b;
-    eddy_log_batch_init(&b);
-    while (from < end) {
-        if ((rc = eddy_log_fetch(q->log, q->changelog_topic, t->partition, from, 1000, 0, &b, err))) break;
-        if (b.count == 0) break;
-        for (size_t i = 0; i < b.count && !rc; i++) {
-            const eddy_log_record *r = &b.records[i];
-            rc = eddy_store_restore_put(t->mat, r->key, r->key_len, r->value, r->value_len, err);
-        }
-        if (rc) break;
-        from = b.next_offset;
-    }
-    eddy_log_batch_fini(&b);
-    if (!rc) rc = eddy_store_commit(t->mat, from, err);
-    t->changelog_next = from;
+    int64_t next = 0;
+    int rc = eddy_qrun_replay(q, q->changelog_topic, t->partition, eddy_store_checkpoint(t->mat), -1, apply_changelog,
+                              t->mat, &next, err);
+    if (!rc) rc = eddy_store_commit(t->mat, next, err);
+    t->changelog_next = next;
     return rc;
 }
 

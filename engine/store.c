@@ -1,22 +1,38 @@
-/* store.c - state stores (store.h): one RocksDB database per server, per-store key prefixes, pending batch, checkpoints, iterators.
+/* store.c - state stores (store.h): one RocksDB database per server, per-store key prefixes, pending map, unclean marker, checkpoints, iterators.
  *
  * Key layout in the database (default column family):
  *   0xFF "dir:" name                        the store's id (BE32), from 1
  *   0xFF "next"                             the last id given
  *   id(BE32) partition(BE32) 0x00           the store's checkpoint (BE64)
  *   id(BE32) partition(BE32) 0x01 key       the store's entries
+ *   id(BE32) partition(BE32) 0x02           the "unclean" marker (empty value)
  * Short ids keep keys short (every comparison starts with the prefix); one
  * range delete of [id, id + 1) drops every partition of a store.
  *
- * Each store keeps a RocksDB write batch with index (the pending layer): a
- * get reads cache, then batch and database at once
- * (rocksdb_writebatch_wi_get_from_batch_and_db); an iterator is the batch's
- * iterator over a database iterator.  The batch is written with the
- * checkpoint key in one atomic write on commit, then cleared.  Before an
- * iterator is created, the dirty cache entries not yet in the batch are
- * copied into it (they stay dirty, so the flush callback still sees them),
- * so iterators read all three layers.  Batch iterators do not see range
- * deletions, so the batch only ever holds puts and point deletes.
+ * Each store keeps a plain RocksDB write batch of the entries flushed from
+ * the cache (the pending layer) and, to read them back, a side hash map of
+ * the same entries (pend_map: key -> latest value or deletion).  A get reads
+ * cache, then the map, then the database.  The batch is written to the
+ * database when it holds PENDING_MAX_WRITES writes or PENDING_MAX_BYTES
+ * bytes, and before an iterator is created (together with the dirty cache
+ * entries not yet written, which stay dirty so the flush callback still sees
+ * them once); an iterator is then a plain database iterator.  On commit the
+ * batch is written with the checkpoint key in one atomic write.
+ *
+ * The unclean marker (Kafka Streams' rule for exactly-once state): a write
+ * that is not a commit puts the marker in the same batch, and a commit
+ * deletes it.  When eddy_store_open finds it, the database holds state
+ * newer than the checkpoint, so the partition's entries, checkpoint and
+ * marker are range-deleted: the checkpoint is -1 and the operator replays
+ * its changelog from the start.
+ *
+ * Gets skip the database while the partition has no entries there
+ * (st_db_has: checked once at open, set by the first write), and for keys
+ * absent from st_bloom, a Bloom filter of every key written to the pending
+ * layer since open (so of every key in the database, when the partition had
+ * no entries at open).  When it holds too many keys it is rebuilt from a
+ * scan of the partition (dropping deleted keys; doubled when still too
+ * full), and dropped beyond BLOOM_MAX_BITS.
  *
  * Budget: after a put the cache is shrunk back to cache_max_bytes by
  * evicting clean entries (least recently used first) and, when only dirty
@@ -32,10 +48,9 @@
  * then not written at all.  Writes while an iterator is open, and
  * eddy_stores_drop of a name that has an open store, fail with EDDY_INVAL.
  *
- * restore_put goes to the pending batch (so a restore is made durable
- * atomically with the checkpoint by eddy_store_commit) after dropping any
- * cache entry for the key; a long restore should commit now and then to
- * bound the batch's memory.
+ * restore_put goes to the pending layer after dropping any cache entry for
+ * the key; a long restore writes full pending maps to the database (marked
+ * unclean: a crash before its commit restarts the restore from 0).
  */
 #include "engine/store.h"
 
@@ -49,6 +64,22 @@
 #define MEMORY_DB_PATH "/eddy-memory-state"
 #define CHECKPOINT_TAG 0x00
 #define ENTRY_TAG 0x01
+#define UNCLEAN_TAG 0x02
+#define PENDING_MAX_WRITES 32768
+#define PENDING_MAX_BYTES (8 << 20)
+#define BLOOM_MIN_BITS (1u << 23)   /* 1 MiB */
+#define BLOOM_MAX_BITS (1u << 28)   /* 32 MiB */
+#define BLOOM_BITS_PER_KEY 8        /* a few % false positives when full */
+
+/* One pending entry: the latest value of key in the pending batch. */
+typedef struct pend_entry {
+    struct pend_entry *p_next;
+    uint64_t p_hash;
+    uint32_t p_klen, p_vlen;
+    uint32_t p_idx;                   /* in st_all */
+    bool p_deleted;
+    unsigned char p_data[];           /* key, then value */
+} pend_entry;
 
 struct eddy_stores {
     rocksdb_t *ss_db;
@@ -70,7 +101,15 @@ struct eddy_store {
     int64_t st_max;                   /* cache_max_bytes */
     eddy_store_flush_fn st_on_flush;
     void *st_flush_ud;
-    rocksdb_writebatch_wi_t *st_wb;   /* pending writes */
+    rocksdb_writebatch_t *st_wb;      /* scratch: the pending map in key order, being written */
+    int64_t st_wb_writes, st_wb_bytes; /* pending writes (overwrites too) since the last write */
+    pend_entry **st_pend;             /* the pending map: st_pend_mask + 1 chains */
+    size_t st_pend_mask, st_pend_n;
+    pend_entry **st_all;              /* the map's st_pend_n entries, to walk and sort them */
+    size_t st_allcap;
+    bool st_db_has;                   /* the database may hold entries of this partition */
+    uint64_t *st_bloom;               /* keys that may be in the database (st_bloom_bits bits), or NULL */
+    uint64_t st_bloom_bits, st_bloom_n;
     store_cache st_cache;
     int64_t st_checkpoint;
     char *st_got;                     /* the last value read from RocksDB (rocksdb_free) */
@@ -202,14 +241,251 @@ static const char *full_key(eddy_store *st, const void *key, size_t klen, size_t
     return (const char *)st->st_kbuf;
 }
 
-/* Writes key (value NULL: deletes it) to the pending batch. */
-static int pending_write(eddy_store *st, const void *key, size_t klen, const void *value, size_t vlen,
+/* ---- the pending layer ------------------------------------------------------ */
+
+/* A blocked filter: a key's 3 bits are in one 64-bit word (one cache miss
+ * per probe).  *word: the word's index; returns the key's bits. */
+static uint64_t bloom_probe(const eddy_store *st, uint64_t h, uint64_t *word) {
+    uint64_t h2 = (h >> 29 | h << 35) * 0x9e3779b97f4a7c15ULL;
+    *word = (h >> 18) & (st->st_bloom_bits / 64 - 1);
+    return 1ULL << (h2 >> 58) | 1ULL << (h2 >> 52 & 63) | 1ULL << (h2 >> 46 & 63);
+}
+
+static void bloom_set(eddy_store *st, uint64_t h) {
+    uint64_t w, bits = bloom_probe(st, h, &w);
+    st->st_bloom[w] |= bits;
+}
+
+/* A filter of bits bits (a power of two) holding no key; false when out of memory. */
+static bool bloom_alloc(eddy_store *st, uint64_t bits) {
+    free(st->st_bloom);
+    st->st_bloom = calloc(bits / 64, sizeof *st->st_bloom);
+    st->st_bloom_bits = bits;
+    st->st_bloom_n = 0;
+    return st->st_bloom != NULL;
+}
+
+static void marker_key(const eddy_store *st, unsigned char tag, unsigned char *k);
+
+/* Rebuilds the full filter from the partition's keys in the database and
+ * the pending map, doubling it while they fill more than half of it; drops
+ * it (the database is read) when too large or on errors. */
+static void bloom_rebuild(eddy_store *st) {
+    size_t n = 0, cap = 1024;
+    uint64_t *hs = malloc(cap * sizeof *hs);
+    unsigned char lo[st->st_plen + 1], hi[st->st_plen + 1];
+    marker_key(st, ENTRY_TAG, lo);
+    marker_key(st, ENTRY_TAG + 1, hi);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_iterator_t *it = NULL;
+    bool ok = hs && ro;
+    if (ok) {
+        rocksdb_readoptions_set_iterate_lower_bound(ro, (const char *)lo, sizeof lo);
+        rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, sizeof hi);
+        rocksdb_readoptions_set_fill_cache(ro, 0);
+        it = rocksdb_create_iterator(st->st_stores->ss_db, ro);
+        ok = it != NULL;
+    }
+    if (ok) rocksdb_iter_seek(it, (const char *)lo, sizeof lo);
+    for (; ok && rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t kl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        if (n == cap) {
+            uint64_t *nh = realloc(hs, 2 * cap * sizeof *nh);
+            if (!nh) {
+                ok = false;
+                break;
+            }
+            hs = nh;
+            cap *= 2;
+        }
+        hs[n++] = store_hash(k + st->st_plen + 1, kl - st->st_plen - 1);
+    }
+    if (ok) {
+        char *rerr = NULL;
+        rocksdb_iter_get_error(it, &rerr);
+        if (rerr) {
+            rocksdb_free(rerr);
+            ok = false;
+        }
+    }
+    if (it) rocksdb_iter_destroy(it);
+    if (ro) rocksdb_readoptions_destroy(ro);
+    uint64_t keys = n + st->st_pend_n, bits = st->st_bloom_bits;
+    while (bits < BLOOM_MAX_BITS && keys * 2 * BLOOM_BITS_PER_KEY > bits) bits *= 2;
+    if (ok && keys * BLOOM_BITS_PER_KEY <= bits && bloom_alloc(st, bits)) {
+        for (size_t i = 0; i < n; i++) bloom_set(st, hs[i]);
+        for (size_t i = 0; i < st->st_pend_n; i++) bloom_set(st, st->st_all[i]->p_hash);
+        st->st_bloom_n = keys;
+    } else {
+        free(st->st_bloom);
+        st->st_bloom = NULL;
+    }
+    free(hs);
+}
+
+static void bloom_add(eddy_store *st, uint64_t h) {
+    if (!st->st_bloom) return;
+    bloom_set(st, h);
+    if (++st->st_bloom_n * BLOOM_BITS_PER_KEY > st->st_bloom_bits) bloom_rebuild(st);
+}
+
+/* False when key (hash h) is surely not in the database. */
+static bool db_may_have(const eddy_store *st, uint64_t h) {
+    if (!st->st_db_has) return false;
+    if (!st->st_bloom) return true;
+    uint64_t w, bits = bloom_probe(st, h, &w);
+    return (st->st_bloom[w] & bits) == bits;
+}
+
+static pend_entry *pend_find(const eddy_store *st, const void *key, size_t klen, uint64_t h) {
+    if (!st->st_pend_n) return NULL;
+    for (pend_entry *p = st->st_pend[h & st->st_pend_mask]; p; p = p->p_next)
+        if (p->p_hash == h && p->p_klen == klen && (klen == 0 || memcmp(p->p_data, key, klen) == 0)) return p;
+    return NULL;
+}
+
+static void pend_clear(eddy_store *st) {
+    for (size_t i = 0; i < st->st_pend_n; i++) {
+        pend_entry *p = st->st_all[i];
+        st->st_pend[p->p_hash & st->st_pend_mask] = NULL;
+        free(p);
+    }
+    st->st_pend_n = 0;
+}
+
+/* Room for one more entry in st_all, and buckets for it.  false: out of memory. */
+static bool pend_reserve(eddy_store *st) {
+    if (st->st_pend_n == st->st_allcap) {
+        size_t cap = st->st_allcap ? 2 * st->st_allcap : 256;
+        pend_entry **n = realloc(st->st_all, cap * sizeof *n);
+        if (!n) return false;
+        st->st_all = n;
+        st->st_allcap = cap;
+    }
+    if (st->st_pend_n + 1 > st->st_pend_mask + 1) { /* doubles the buckets (else chains grow) */
+        size_t nb = (st->st_pend_mask + 1) * 2;
+        pend_entry **b = calloc(nb, sizeof *b);
+        if (b) {
+            for (size_t i = 0; i < st->st_pend_n; i++) {
+                pend_entry *p = st->st_all[i];
+                p->p_next = b[p->p_hash & (nb - 1)];
+                b[p->p_hash & (nb - 1)] = p;
+            }
+            free(st->st_pend);
+            st->st_pend = b;
+            st->st_pend_mask = nb - 1;
+        }
+    }
+    return true;
+}
+
+/* Sets key's pending value (value NULL: deleted).  0 or EDDY_NOMEM. */
+static int pend_set(eddy_store *st, const void *key, size_t klen, uint64_t h, const void *value, size_t vlen) {
+    if (!pend_reserve(st)) return EDDY_NOMEM;
+    pend_entry **pp = &st->st_pend[h & st->st_pend_mask];
+    for (; *pp; pp = &(*pp)->p_next)
+        if ((*pp)->p_hash == h && (*pp)->p_klen == klen && (klen == 0 || memcmp((*pp)->p_data, key, klen) == 0))
+            break;
+    pend_entry *old = *pp;
+    if (!value) vlen = 0;
+    pend_entry *p;
+    if (old && old->p_vlen >= vlen) {
+        p = old;
+    } else {
+        p = malloc(sizeof *p + klen + vlen);
+        if (!p) return EDDY_NOMEM;
+        p->p_hash = h;
+        p->p_klen = (uint32_t)klen;
+        if (klen) memcpy(p->p_data, key, klen);
+        if (old) {
+            p->p_next = old->p_next;
+            p->p_idx = old->p_idx;
+            *pp = p;
+            free(old);
+        } else {
+            p->p_next = NULL;
+            p->p_idx = (uint32_t)st->st_pend_n;
+            *pp = p;
+            st->st_pend_n++;
+        }
+        st->st_all[p->p_idx] = p;
+    }
+    p->p_vlen = (uint32_t)vlen;
+    p->p_deleted = !value;
+    if (vlen) memcpy(p->p_data + klen, value, vlen);
+    return 0;
+}
+
+static void marker_key(const eddy_store *st, unsigned char tag, unsigned char *k) {
+    memcpy(k, st->st_prefix, st->st_plen);
+    k[st->st_plen] = tag;
+}
+
+static int pend_cmp(const void *a, const void *b) {
+    const pend_entry *x = *(pend_entry *const *)a, *y = *(pend_entry *const *)b;
+    size_t n = x->p_klen < y->p_klen ? x->p_klen : y->p_klen;
+    int r = n ? memcmp(x->p_data, y->p_data, n) : 0;
+    if (r) return r;
+    return x->p_klen < y->p_klen ? -1 : x->p_klen > y->p_klen;
+}
+
+/* Fills st_wb with the pending map's entries in key order (the memtable's
+ * skiplist inserts keys in order much faster than at random). */
+static int fill_batch(eddy_store *st, eddy_err *err) {
+    size_t k = st->st_pend_n;
+    if (k > 1) qsort(st->st_all, k, sizeof *st->st_all, pend_cmp);
+    for (size_t i = 0; i < k; i++) st->st_all[i]->p_idx = (uint32_t)i;
+    for (size_t i = 0; i < k; i++) {
+        pend_entry *p = st->st_all[i];
+        size_t flen;
+        const char *fk = full_key(st, p->p_data, p->p_klen, &flen);
+        if (!fk) return nomem(err);
+        if (p->p_deleted) rocksdb_writebatch_delete(st->st_wb, fk, flen);
+        else rocksdb_writebatch_put(st->st_wb, fk, flen, (const char *)p->p_data + p->p_klen, p->p_vlen);
+    }
+    return 0;
+}
+
+/* Writes the pending entries to the database in one batch, with the
+ * checkpoint (commit) or else the unclean marker, then clears them. */
+static int write_batch(eddy_store *st, bool commit, int64_t checkpoint, eddy_err *err) {
+    if (!commit && !st->st_pend_n) return 0;
+    rocksdb_writebatch_clear(st->st_wb);
+    int rc = fill_batch(st, err);
+    if (rc) return rc;
+    unsigned char mk[st->st_plen + 1];
+    marker_key(st, UNCLEAN_TAG, mk);
+    if (commit) {
+        unsigned char ck[st->st_plen + 1], cv[8];
+        marker_key(st, CHECKPOINT_TAG, ck);
+        put_be64(cv, (uint64_t)checkpoint);
+        rocksdb_writebatch_put(st->st_wb, (const char *)ck, sizeof ck, (const char *)cv, sizeof cv);
+        rocksdb_writebatch_delete(st->st_wb, (const char *)mk, sizeof mk);
+    } else {
+        rocksdb_writebatch_put(st->st_wb, (const char *)mk, sizeof mk, "", 0);
+    }
+    char *rerr = NULL;
+    rocksdb_write(st->st_stores->ss_db, st->st_stores->ss_wopts, st->st_wb, &rerr);
+    rocksdb_writebatch_clear(st->st_wb);
+    if (rerr) return rocks_fail(err, rerr, commit ? "committing" : "writing pending state");
+    if (st->st_pend_n) st->st_db_has = true;
+    st->st_wb_writes = st->st_wb_bytes = 0;
+    pend_clear(st);
+    return 0;
+}
+
+/* Writes key (value NULL: deletes it) to the pending map; writes the
+ * pending entries to the database when there are enough of them. */
+static int pending_write(eddy_store *st, const void *key, size_t klen, uint64_t h, const void *value, size_t vlen,
                          eddy_err *err) {
-    size_t flen;
-    const char *fk = full_key(st, key, klen, &flen);
-    if (!fk) return nomem(err);
-    if (value) rocksdb_writebatch_wi_put(st->st_wb, fk, flen, value, vlen);
-    else rocksdb_writebatch_wi_delete(st->st_wb, fk, flen);
+    if (pend_set(st, key, klen, h, value, vlen)) return nomem(err);
+    size_t flen = st->st_plen + 1 + klen;
+    bloom_add(st, h);
+    st->st_wb_writes++;
+    st->st_wb_bytes += (int64_t)(flen + vlen);
+    if (st->st_wb_writes >= PENDING_MAX_WRITES || st->st_wb_bytes >= PENDING_MAX_BYTES)
+        return write_batch(st, false, 0, err);
     return 0;
 }
 
@@ -223,12 +499,62 @@ static eddy_store *find_open(eddy_stores *s, const char *name, bool any_partitio
 
 static void store_free(eddy_store *st) {
     store_cache_fini(&st->st_cache);
-    if (st->st_wb) rocksdb_writebatch_wi_destroy(st->st_wb);
+    if (st->st_wb) rocksdb_writebatch_destroy(st->st_wb);
+    if (st->st_pend) {
+        pend_clear(st);
+        free(st->st_pend);
+    }
+    free(st->st_all);
+    free(st->st_bloom);
     rocksdb_free(st->st_got);
     free(st->st_kbuf);
     free(st->st_prefix);
     free(st->st_name);
     free(st);
+}
+
+/* When the unclean marker is set, deletes the partition's entries,
+ * checkpoint and marker; then finds whether the partition has entries. */
+static int check_unclean(eddy_store *st, eddy_err *err) {
+    eddy_stores *s = st->st_stores;
+    unsigned char mk[st->st_plen + 1], lo[st->st_plen + 1], hi[st->st_plen + 1];
+    marker_key(st, UNCLEAN_TAG, mk);
+    char *rerr = NULL;
+    size_t vlen = 0;
+    char *v = rocksdb_get(s->ss_db, s->ss_ropts, (const char *)mk, sizeof mk, &vlen, &rerr);
+    if (rerr) return rocks_fail(err, rerr, "reading the unclean marker");
+    if (v) {
+        rocksdb_free(v);
+        marker_key(st, CHECKPOINT_TAG, lo);
+        marker_key(st, UNCLEAN_TAG + 1, hi);
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        if (!wb) return nomem(err);
+        rocksdb_writebatch_delete_range(wb, (const char *)lo, sizeof lo, (const char *)hi, sizeof hi);
+        rocksdb_write(s->ss_db, s->ss_wopts, wb, &rerr);
+        rocksdb_writebatch_destroy(wb);
+        if (rerr) return rocks_fail(err, rerr, "wiping an unclean store");
+        st->st_checkpoint = -1;
+        st->st_db_has = false;
+        return 0;
+    }
+    marker_key(st, ENTRY_TAG, lo);
+    marker_key(st, ENTRY_TAG + 1, hi);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    if (!ro) return nomem(err);
+    rocksdb_readoptions_set_iterate_lower_bound(ro, (const char *)lo, sizeof lo);
+    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, sizeof hi);
+    rocksdb_iterator_t *it = rocksdb_create_iterator(s->ss_db, ro);
+    if (!it) {
+        rocksdb_readoptions_destroy(ro);
+        return nomem(err);
+    }
+    rocksdb_iter_seek(it, (const char *)lo, sizeof lo);
+    st->st_db_has = rocksdb_iter_valid(it);
+    rocksdb_iter_get_error(it, &rerr);
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    if (rerr) return rocks_fail(err, rerr, "reading a store");
+    return 0;
 }
 
 static int load_checkpoint(eddy_store *st, eddy_err *err) {
@@ -313,8 +639,10 @@ int eddy_store_open(eddy_stores *s, const char *name, int32_t partition, const e
     (void)nlen;
     st->st_plen = 8; /* BE32(store id) BE32(partition) */
     st->st_prefix = malloc(st->st_plen);
-    st->st_wb = rocksdb_writebatch_wi_create(0, 1);
-    if (!st->st_name || !st->st_prefix || !st->st_wb || store_cache_init(&st->st_cache)) {
+    st->st_wb = rocksdb_writebatch_create();
+    st->st_pend_mask = 255;
+    st->st_pend = calloc(st->st_pend_mask + 1, sizeof *st->st_pend);
+    if (!st->st_name || !st->st_prefix || !st->st_wb || !st->st_pend || store_cache_init(&st->st_cache)) {
         store_free(st);
         return nomem(err);
     }
@@ -327,7 +655,12 @@ int eddy_store_open(eddy_stores *s, const char *name, int32_t partition, const e
     if ((rc = store_id(s, name, true, &id, err))) goto fail;
     put_be32(st->st_prefix, id);
     put_be32(st->st_prefix + 4, (uint32_t)partition);
-    if ((rc = load_checkpoint(st, err))) goto fail;
+    if ((rc = load_checkpoint(st, err)) || (rc = check_unclean(st, err))) goto fail;
+    /* Only an empty partition lets the filter prove absence. */
+    if (!st->st_db_has && !bloom_alloc(st, BLOOM_MIN_BITS)) {
+        free(st->st_bloom); /* reads go to the database */
+        st->st_bloom = NULL;
+    }
     st->st_next = s->ss_open;
     s->ss_open = st;
     pthread_mutex_unlock(&s->ss_mu);
@@ -408,8 +741,9 @@ int eddy_store_get_flushed(eddy_store *st, const void *key, size_t klen, const v
 static int store_get(eddy_store *st, const void *key, size_t klen, const void **value, size_t *vlen, bool cached,
                      eddy_err *err) {
     store_cache *c = &st->st_cache;
+    uint64_t h = store_hash(key, klen);
     if (cached && c->c_entries) {
-        store_entry *e = store_cache_find(c, key, klen, store_hash(key, klen));
+        store_entry *e = store_cache_find(c, key, klen, h);
         if (e) {
             store_cache_touch(c, e);
             if (e->e_deleted) goto absent;
@@ -418,14 +752,21 @@ static int store_get(eddy_store *st, const void *key, size_t klen, const void **
             return 0;
         }
     }
+    pend_entry *p = pend_find(st, key, klen, h);
+    if (p) {
+        if (p->p_deleted) goto absent;
+        *value = p->p_vlen ? (const void *)(p->p_data + p->p_klen) : "";
+        *vlen = p->p_vlen;
+        return 0;
+    }
+    if (!db_may_have(st, h)) goto absent;
     rocksdb_free(st->st_got);
     st->st_got = NULL;
     size_t flen, got_len = 0;
     const char *fk = full_key(st, key, klen, &flen);
     if (!fk) return nomem(err);
     char *rerr = NULL;
-    st->st_got = rocksdb_writebatch_wi_get_from_batch_and_db(st->st_wb, st->st_stores->ss_db, st->st_stores->ss_ropts,
-                                                             fk, flen, &got_len, &rerr);
+    st->st_got = rocksdb_get(st->st_stores->ss_db, st->st_stores->ss_ropts, fk, flen, &got_len, &rerr);
     if (rerr) {
         rocksdb_free(st->st_got);
         st->st_got = NULL;
@@ -459,7 +800,7 @@ static int flush_entry(eddy_store *st, store_entry *e, eddy_err *err) {
     const void *v = e->e_deleted ? NULL : e->e_vlen ? (const void *)e->e_val : "";
     int rc = call_flush(st, e->e_key, e->e_klen, v, e->e_vlen, err);
     if (rc) return rc;
-    if (e->e_unsynced && (rc = pending_write(st, e->e_key, e->e_klen, v, e->e_vlen, err))) return rc;
+    if (e->e_unsynced && (rc = pending_write(st, e->e_key, e->e_klen, e->e_hash, v, e->e_vlen, err))) return rc;
     store_cache_set_clean(&st->st_cache, e);
     return 0;
 }
@@ -487,7 +828,7 @@ int eddy_store_put(eddy_store *st, const void *key, size_t klen, const void *val
     if (st->st_max == 0) {
         int rc = call_flush(st, key, klen, value, vlen, err);
         if (rc) return rc;
-        return pending_write(st, key, klen, value, vlen, err);
+        return pending_write(st, key, klen, store_hash(key, klen), value, vlen, err);
     }
     if (store_cache_write(&st->st_cache, key, klen, store_hash(key, klen), value, vlen)) return nomem(err);
     if (st->st_cache.c_bytes > st->st_max) return shrink(st, err);
@@ -507,15 +848,7 @@ int eddy_store_flush(eddy_store *st, eddy_err *err) {
 int eddy_store_commit(eddy_store *st, int64_t checkpoint, eddy_err *err) {
     int rc = eddy_store_flush(st, err);
     if (rc) return rc;
-    unsigned char ck[st->st_plen + 1], cv[8];
-    memcpy(ck, st->st_prefix, st->st_plen);
-    ck[st->st_plen] = CHECKPOINT_TAG;
-    put_be64(cv, (uint64_t)checkpoint);
-    rocksdb_writebatch_wi_put(st->st_wb, (const char *)ck, sizeof ck, (const char *)cv, sizeof cv);
-    char *rerr = NULL;
-    rocksdb_write_writebatch_wi(st->st_stores->ss_db, st->st_stores->ss_wopts, st->st_wb, &rerr);
-    if (rerr) return rocks_fail(err, rerr, "committing");
-    rocksdb_writebatch_wi_clear(st->st_wb);
+    if ((rc = write_batch(st, true, checkpoint, err))) return rc; /* the pending entries are kept */
     st->st_checkpoint = checkpoint;
     return 0;
 }
@@ -528,26 +861,28 @@ int eddy_store_restore_put(eddy_store *st, const void *key, size_t klen, const v
                            eddy_err *err) {
     if (st->st_flushing || st->st_iters) return busy(st, err);
     store_cache *c = &st->st_cache;
+    uint64_t h = store_hash(key, klen);
     if (c->c_entries) {
-        store_entry *e = store_cache_find(c, key, klen, store_hash(key, klen));
+        store_entry *e = store_cache_find(c, key, klen, h);
         if (e) store_cache_remove(c, e);
     }
-    return pending_write(st, key, klen, value, vlen, err);
+    return pending_write(st, key, klen, h, value, vlen, err);
 }
 
 /* ---- iterators ---------------------------------------------------------------- */
 
-/* Copies the dirty entries that are not in the pending batch into it. */
+/* Writes the dirty entries not yet written and the pending batch to the
+ * database (the entries stay dirty). */
 static int sync_cache(eddy_store *st, eddy_err *err) {
     store_cache *c = &st->st_cache;
     while (c->c_nunsynced) {
         store_entry *e = c->c_unsynced[c->c_nunsynced - 1];
         const void *v = e->e_deleted ? NULL : e->e_vlen ? (const void *)e->e_val : "";
-        int rc = pending_write(st, e->e_key, e->e_klen, v, e->e_vlen, err);
+        int rc = pending_write(st, e->e_key, e->e_klen, e->e_hash, v, e->e_vlen, err);
         if (rc) return rc;
         store_cache_set_synced(c, e);
     }
-    return 0;
+    return write_batch(st, false, 0, err);
 }
 
 /* The full key prefix ‖ ENTRY_TAG ‖ key, or prefix ‖ tag when key is NULL; malloc'd. */
@@ -582,15 +917,8 @@ int eddy_store_iter_new(eddy_store *st, const void *lo, size_t lolen, const void
     }
     rocksdb_readoptions_set_iterate_lower_bound(it->it_ropts, (const char *)it->it_lo, it->it_lolen);
     rocksdb_readoptions_set_iterate_upper_bound(it->it_ropts, (const char *)it->it_hi, it->it_hilen);
-    rocksdb_iterator_t *base = rocksdb_create_iterator(st->st_stores->ss_db, it->it_ropts);
-    if (!base) {
-        rc = nomem(err);
-        goto fail;
-    }
-    /* Takes the base iterator. */
-    it->it_it = rocksdb_writebatch_wi_create_iterator_with_base(st->st_wb, base);
+    it->it_it = rocksdb_create_iterator(st->st_stores->ss_db, it->it_ropts);
     if (!it->it_it) {
-        rocksdb_iter_destroy(base);
         rc = nomem(err);
         goto fail;
     }
@@ -622,7 +950,6 @@ bool eddy_store_iter_next(eddy_store_iter *it, const void **key, size_t *klen, c
     }
     size_t kl, vl;
     const char *k;
-    /* The batch part ignores the bounds: check the upper one here. */
     if (!rocksdb_iter_valid(it->it_it) || !(k = rocksdb_iter_key(it->it_it, &kl)) ||
         key_cmp(k, kl, it->it_hi, it->it_hilen) >= 0) {
         it->it_done = true;

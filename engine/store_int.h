@@ -8,9 +8,9 @@
  *   c_clean  flushed entries, least recently used first: eviction takes the
  *            head.
  * A dirty entry is "unsynced" while its current value is not yet in the
- * store's pending write batch; unsynced entries are also listed in
- * c_unsynced (each knows its index), so opening an iterator copies just them
- * into the batch instead of walking every dirty entry.
+ * store's pending layer; unsynced entries are also listed in
+ * c_unsynced (each knows its index), so opening an iterator writes just them
+ * to the database instead of walking every dirty entry.
  *
  * Memory accounting (c_bytes): per entry STORE_ENTRY_OVERHEAD + key length +
  * value capacity.  The overhead covers the entry header, two allocations'
@@ -48,7 +48,7 @@ typedef struct store_cache {
     int64_t c_entries, c_ndirty, c_bytes;
     store_list c_dirty;        /* flush order */
     store_list c_clean;        /* LRU first */
-    store_entry **c_unsynced;  /* dirty entries whose value is not in the pending batch */
+    store_entry **c_unsynced;  /* dirty entries whose value is not in the pending layer */
     size_t c_nunsynced, c_unsynced_cap;
 } store_cache;
 
@@ -63,7 +63,7 @@ void store_cache_fini(store_cache *c);
 int store_cache_write(store_cache *c, const void *key, size_t klen, uint64_t h, const void *val, size_t vlen);
 /* Moves a dirty entry to the clean list's tail (it was flushed); also synced. */
 void store_cache_set_clean(store_cache *c, store_entry *e);
-/* The entry's value is now in the pending batch. */
+/* The entry's value is now in the pending layer. */
 void store_cache_set_synced(store_cache *c, store_entry *e);
 /* Unlinks and frees the entry. */
 void store_cache_remove(store_cache *c, store_entry *e);

@@ -198,6 +198,23 @@ static void test_source_table_is_materialized_and_droppable(void **state) {
     ksql_ok(f, "DROP TABLE users;"); /* ends the query that materializes it */
 }
 
+static void test_emit_final_window_closes_after_restart(void **state) {
+    fixture *f = *state;
+    ksql_ok(f, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', partitions=1, value_format='JSON');");
+    ksql_ok(f, "CREATE TABLE t AS SELECT k, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k EMIT FINAL;");
+    produce(f, "s", "a", "{\"v\":1}", 1000);
+    produce(f, "s", "a", "{\"v\":1}", 2000);
+    run(f);
+    eddy_engine_close(f->engine);
+    f->engine = NULL;
+    assert_int_equal(open_engine(f), 0);
+    produce(f, "s", "a", "{\"v\":1}", 10000); /* stream time reaches 10 s: [0, 10 s) closes */
+    run(f);
+    char *out = read_values(f, "T");
+    assert_string_equal(out, "{\"N\":2}"); /* once, with both records */
+    free(out);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_count_emits_every_update_with_the_group_as_key, setup, teardown),
@@ -211,6 +228,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_plain_table_is_not_queryable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filtered_table_deletes_only_rows_it_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_table_is_materialized_and_droppable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_emit_final_window_closes_after_restart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* test_store.c - state stores: cache, pending batch and database layers, flush callbacks, budget, commit and reopen, iterators, isolation, drop; a get+put micro-benchmark. */
+/* test_store.c - state stores: cache, pending map and database layers, unclean marker, flush callbacks, budget, commit and reopen, iterators, isolation, drop; a get+put micro-benchmark. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -544,6 +544,143 @@ static void test_drop_removes_every_partition_of_one_name_only(void **state) {
     }
 }
 
+/* ---- the unclean marker -------------------------------------------------------- */
+
+static void test_state_written_before_commit_wipes_the_partition_on_reopen(void **state) {
+    (void)state;
+    eddy_store *st = open_store("Q.Agg", 0, 1 << 20, NULL);
+    eddy_store *other = open_store("Q.Agg", 1, 1 << 20, NULL);
+    put(st, "a", "1");
+    commit(st, 42);
+    put(other, "o", "1");
+    commit(other, 7);
+    put(st, "b", "2");
+    assert_string_equal(scan(st, NULL, NULL), "a=1 b=2"); /* writes b to the database, uncommitted */
+    eddy_store_close(st);
+    st = open_store("Q.Agg", 0, 1 << 20, NULL);
+    assert_int_equal(eddy_store_checkpoint(st), -1); /* replay the changelog from the start */
+    assert_string_equal(get(st, "a"), "<none>");
+    assert_string_equal(get(st, "b"), "<none>");
+    assert_string_equal(scan(st, NULL, NULL), "");
+    eddy_store_close(st);
+    eddy_store_close(other);
+    other = open_store("Q.Agg", 1, 1 << 20, NULL); /* another partition is untouched */
+    assert_int_equal(eddy_store_checkpoint(other), 7);
+    assert_string_equal(get(other, "o"), "1");
+    eddy_store_close(other);
+}
+
+static void test_commit_clears_the_unclean_marker(void **state) {
+    (void)state;
+    eddy_store *st = open_store("Q.Agg", 0, 1 << 20, NULL);
+    put(st, "a", "1");
+    assert_string_equal(scan(st, NULL, NULL), "a=1"); /* written, marked unclean */
+    put(st, "b", "2");
+    commit(st, 9);
+    eddy_store_close(st);
+    st = open_store("Q.Agg", 0, 1 << 20, NULL);
+    assert_int_equal(eddy_store_checkpoint(st), 9);
+    assert_string_equal(scan(st, NULL, NULL), "a=1 b=2");
+    eddy_store_close(st);
+}
+
+static void test_a_full_pending_batch_is_written_and_marks_the_store_unclean(void **state) {
+    (void)state;
+    eddy_store *st = open_store("Q.Agg", 0, 0, NULL);
+    put(st, "keep", "1");
+    commit(st, 3);
+    char k[16];
+    for (int i = 0; i < 70000; i++) { /* more than a pending map holds */
+        snprintf(k, sizeof k, "k%05d", i);
+        put(st, k, k);
+    }
+    for (int i = 0; i < 70000; i += 997) { /* some from the database, some pending */
+        snprintf(k, sizeof k, "k%05d", i);
+        assert_string_equal(get(st, k), k);
+    }
+    assert_string_equal(get(st, "keep"), "1");
+    eddy_store_close(st); /* without committing */
+    st = open_store("Q.Agg", 0, 0, NULL);
+    assert_int_equal(eddy_store_checkpoint(st), -1);
+    assert_string_equal(get(st, "keep"), "<none>");
+    assert_string_equal(get(st, "k00000"), "<none>");
+    eddy_store_close(st);
+}
+
+static void test_restore_after_a_wipe_converges_and_commits_clean(void **state) {
+    (void)state;
+    eddy_store *st = open_store("Q.Agg", 0, 0, NULL);
+    char k[16];
+    for (int i = 0; i < 80000; i++) { /* more than a pending map holds */
+        snprintf(k, sizeof k, "k%05d", i % 40000);
+        assert_int_equal(eddy_store_restore_put(st, k, strlen(k), i < 40000 ? "old" : "new", 3, &g_err), 0);
+    }
+    eddy_store_close(st); /* crash mid-restore */
+    st = open_store("Q.Agg", 0, 0, NULL);
+    assert_int_equal(eddy_store_checkpoint(st), -1);
+    for (int i = 0; i < 80000; i++) {
+        snprintf(k, sizeof k, "k%05d", i % 40000);
+        assert_int_equal(eddy_store_restore_put(st, k, strlen(k), i < 40000 ? "old" : "new", 3, &g_err), 0);
+    }
+    commit(st, 6000);
+    eddy_store_close(st);
+    st = open_store("Q.Agg", 0, 0, NULL);
+    assert_int_equal(eddy_store_checkpoint(st), 6000);
+    assert_string_equal(get(st, "k00000"), "new");
+    assert_string_equal(get(st, "k39999"), "new");
+    eddy_store_close(st);
+}
+
+/* ---- flushed values ------------------------------------------------------------ */
+
+typedef struct seen_flushed {
+    eddy_store *st;
+    char log[8][32];
+    int n;
+} seen_flushed;
+
+/* Records what get_flushed returns for the key being flushed. */
+static int on_flush_read_previous(void *ud, const void *key, size_t klen, const void *value, size_t vlen) {
+    (void)value, (void)vlen;
+    seen_flushed *s = ud;
+    const void *v;
+    size_t vl;
+    eddy_err err;
+    int rc = eddy_store_get_flushed(s->st, key, klen, &v, &vl, &err);
+    if (s->n < 8) {
+        if (rc == 0) snprintf(s->log[s->n], sizeof s->log[0], "%.*s", (int)vl, (const char *)v);
+        else snprintf(s->log[s->n], sizeof s->log[0], "<none>");
+    }
+    s->n++;
+    return 0;
+}
+
+static void test_get_flushed_reads_pending_and_database_and_sees_the_previous_value(void **state) {
+    (void)state;
+    seen_flushed s = {0};
+    eddy_store_opts o = {1 << 20, on_flush_read_previous, &s};
+    assert_int_equal(eddy_store_open(g_stores, "Q.Agg", 0, &o, &s.st, &g_err), 0);
+    eddy_store *st = s.st;
+    put(st, "a", "1");
+    assert_int_equal(eddy_store_flush(st, &g_err), 0); /* callback sees nothing before */
+    put(st, "a", "2");
+    const void *v;
+    size_t vl;
+    assert_int_equal(eddy_store_get_flushed(st, "a", 1, &v, &vl, &g_err), 0); /* from pending, not the cache */
+    assert_memory_equal(v, "1", 1);
+    assert_int_equal(eddy_store_flush(st, &g_err), 0); /* callback sees 1 */
+    commit(st, 1);
+    put(st, "a", "3");
+    assert_int_equal(eddy_store_flush(st, &g_err), 0); /* callback sees 2, from the database */
+    assert_int_equal(s.n, 3);
+    assert_string_equal(s.log[0], "<none>");
+    assert_string_equal(s.log[1], "1");
+    assert_string_equal(s.log[2], "2");
+    assert_int_equal(eddy_store_get_flushed(st, "a", 1, &v, &vl, &g_err), 0);
+    assert_memory_equal(v, "3", 1);
+    eddy_store_close(st);
+}
+
 /* ---- model check --------------------------------------------------------------- */
 
 /* Random puts, deletes, flushes, commits, restores and scans under a small
@@ -658,6 +795,11 @@ int main(void) {
         T_(test_stores_and_partitions_are_isolated),
         T_(test_opening_an_open_store_twice_is_rejected),
         T_(test_drop_removes_every_partition_of_one_name_only),
+        T_(test_state_written_before_commit_wipes_the_partition_on_reopen),
+        T_(test_commit_clears_the_unclean_marker),
+        T_(test_a_full_pending_batch_is_written_and_marks_the_store_unclean),
+        T_(test_restore_after_a_wipe_converges_and_commits_clean),
+        T_(test_get_flushed_reads_pending_and_database_and_sees_the_previous_value),
         T_(test_random_operations_agree_with_a_simple_model),
         T_(test_bench_get_put_on_cache_hits),
 #undef T_
