@@ -68,21 +68,26 @@ json_t *eddy_entity_source_summary(const eddy_source *s) {
                      "isWindowed", s->window_type != EDDY_WT_NONE);
 }
 
-static json_t *query_refs(int n, char **ids) {
+/* [{queryString, id, state}] of the queries ids (their text from the catalog when given). */
+static json_t *query_refs(const eddy_catalog *cat, int n, char **ids) {
     json_t *a = json_array();
-    for (int i = 0; a && i < n; i++)
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "queryString", "", "id", ids[i], "state", "RUNNING"));
+    for (int i = 0; a && i < n; i++) {
+        const eddy_query_info *qi = cat ? eddy_catalog_find_query(cat, ids[i]) : NULL;
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "queryString", qi && qi->sql ? qi->sql : "", "id", ids[i],
+                                           "state", "RUNNING"));
+    }
     return a;
 }
 
-json_t *eddy_entity_source_description(const eddy_source *s, bool extended, int partitions, int replicas) {
+json_t *eddy_entity_source_description(const eddy_catalog *cat, const eddy_source *s, bool extended, int partitions,
+                                       int replicas) {
     const char *wt = eddy_window_type_name(s->window_type);
     json_t *o = json_object();
     if (!o) return NULL;
     json_object_set_new(o, "name", json_string(s->name));
     json_object_set_new(o, "windowType", wt ? json_string(wt) : json_null());
-    json_object_set_new(o, "readQueries", query_refs(s->nread_queries, s->read_queries));
-    json_object_set_new(o, "writeQueries", query_refs(s->nwrite_queries, s->write_queries));
+    json_object_set_new(o, "readQueries", query_refs(cat, s->nread_queries, s->read_queries));
+    json_object_set_new(o, "writeQueries", query_refs(cat, s->nwrite_queries, s->write_queries));
     json_object_set_new(o, "fields", eddy_entity_fields(s->schema));
     json_object_set_new(o, "type", json_string(eddy_source_kind_name(s->kind)));
     json_object_set_new(o, "timestamp", json_string(s->timestamp_column ? s->timestamp_column : ""));

@@ -28,7 +28,8 @@ json_t *eddy_entity_finish(json_t *e);
 json_t *eddy_entity_source_summary(const eddy_source *s);
 /* The "sourceDescription" object.  partitions/replicas from the topic when
  * known (< 0 to use the source's own). */
-json_t *eddy_entity_source_description(const eddy_source *s, bool extended, int partitions, int replicas);
+json_t *eddy_entity_source_description(const eddy_catalog *cat, const eddy_source *s, bool extended, int partitions,
+                                       int replicas);
 /* RunningQuery: {"queryString", "sinks", "sinkKafkaTopics", "id", "statusCount", "queryType", "state"} */
 json_t *eddy_entity_running_query(const eddy_query_info *q);
 

@@ -677,7 +677,7 @@ static json_t *show_sources(eddy_exec *x, eddy_source_kind kind, bool extended) 
     json_t *list = json_array();
     for (int i = 0; i < n; i++) {
         if (v[i]->kind != kind) continue;
-        json_array_append_new(list, extended ? eddy_entity_source_description(v[i], true, -1, -1)
+        json_array_append_new(list, extended ? eddy_entity_source_description(x->catalog, v[i], true, -1, -1)
                                              : eddy_entity_source_summary(v[i]));
     }
     json_t *e = eddy_entity_new(extended ? "source_descriptions" : kind == EDDY_SOURCE_TABLE ? "tables" : "streams",
@@ -815,7 +815,7 @@ static int exec_describe(eddy_exec *x, json_t **entity, eddy_err *err) {
     if (!s) return eddy_err_set(err, EDDY_NOTFOUND, "Could not find STREAM/TABLE '%s' in the Metastore", name);
     topic_partitions(x, s, &p, &r);
     json_t *e = eddy_entity_new("sourceDescription", x->text);
-    json_t *desc = eddy_entity_source_description(s, x->stmt->u.describe.extended, p, r);
+    json_t *desc = eddy_entity_source_description(x->catalog, s, x->stmt->u.describe.extended, p, r);
     if (desc && x->stmt->u.describe.extended && !x->dry_run) add_statistics(x, s, desc);
     json_object_set_new(e, "sourceDescription", desc);
     *entity = eddy_entity_finish(e);
@@ -830,7 +830,7 @@ static int exec_describe_streams(eddy_exec *x, json_t **entity, eddy_err *err) {
         int p, r;
         if (v[i]->kind != x->stmt->u.describe.source_kind) continue;
         topic_partitions(x, v[i], &p, &r);
-        json_array_append_new(list, eddy_entity_source_description(v[i], x->stmt->u.describe.extended, p, r));
+        json_array_append_new(list, eddy_entity_source_description(x->catalog, v[i], x->stmt->u.describe.extended, p, r));
     }
     json_t *e = eddy_entity_new("source_descriptions", x->text);
     json_object_set_new(e, "sourceDescriptions", list);
