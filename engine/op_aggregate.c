@@ -455,7 +455,7 @@ static int apply(eddy_aggop *op, const eddy_row *row, bool *failed) {
     for (int j = 0; j < ag->ncalls; j++) {
         const eddy_agg_call *call = &ag->calls[j];
         eddy_value *acc = &op->vals[HDR + ag->ngroup + j];
-        const eddy_value *args = &row->cols[ag->call_arg0[j]];
+        const eddy_value *args = row->cols ? &row->cols[ag->call_arg0[j]] : NULL; /* no columns: COUNT(*) alone */
         int rc = undo ? (call->def->undo ? call->def->undo(call, acc, args, op->scratch) : EDDY_UNSUPPORTED)
                       : call->def->add(call, acc, args, &ar, op->scratch);
         if (rc == EDDY_NOMEM) return rc;
