@@ -7,8 +7,9 @@
  * offset (Kafka's high watermark).  Backends:
  *   embedded  RocksDB in a local directory (eddy_log_open_embedded), used when
  *             no bootstrap.servers is configured;
- *   kafka     librdkafka (later; same interface, same contract tests in
- *             tests/unit/connectors/test_log_contract.c).
+ *   kafka     librdkafka (eddy_log_open_kafka; same contract tests in
+ *             tests/unit/connectors/test_log_contract.c, run on librdkafka's
+ *             mock cluster).
  * Callers use only the functions in this header; a backend implements
  * eddy_log_ops (the section at the end, visible only with
  * EDDY_LOG_BACKEND_IMPL defined).
@@ -169,6 +170,22 @@ void eddy_log_batch_fini(eddy_log_batch *b);
  * (eddy_log_close).  Only one process may have a directory open at a time
  * (EDDY_STORAGE "lock" error otherwise). */
 int eddy_log_open_embedded(const char *dir, eddy_log **out, eddy_err *err);
+
+/* Opens the log kept by a Kafka cluster through librdkafka.
+ * bootstrap_servers: "host:port[,host:port...]".  conf: NULL or a
+ * NULL-terminated array of name, value pairs given to every librdkafka client
+ * of the log (after eddy's defaults, so they win: e.g. "security.protocol",
+ * "sasl.mechanisms", "transactional.id").  Fails (EDDY_IO) if the cluster
+ * cannot be reached; EDDY_CONFIG for a setting librdkafka rejects.  On success
+ * *out is a new log owned by the caller (eddy_log_close); batches fetched from
+ * it must be reset or finished before the close.  What the Kafka backend does
+ * not do is listed at the top of connectors/kafka/kafka_log.c (retention and
+ * compaction are the brokers' job: eddy_log_enforce_retention returns
+ * EDDY_UNSUPPORTED; describe reports created_ms 0).  Tests and dev tools use
+ * eddy_log_open_kafka_mock (connectors/kafka/kafka_log.h) for librdkafka's
+ * mock cluster. */
+int eddy_log_open_kafka(const char *bootstrap_servers, const char *const *conf,
+                        eddy_log **out, eddy_err *err);
 
 /* Closes the log and frees it.  Writes that returned are kept (see
  * EDDY_LOG_SYNC for what survives a machine crash).  NULL is a no-op. */
