@@ -591,7 +591,6 @@ static int shortest_digits(double v, char *digits, int *e) {
 size_t serde_double_text(double v, char *buf) {
     char digits[24];
     int n, e;
-    size_t len = 0;
     if (v != v) {
         memcpy(buf, "NaN", 3);
         return 3;
@@ -612,31 +611,34 @@ size_t serde_double_text(double v, char *buf) {
         memcpy(buf, "0.0", 3);
         return 3;
     }
-    if (v < 0) {
-        buf[len++] = '-';
-        v = -v;
-    }
-    n = shortest_digits(v, digits, &e);
+    bool neg = v < 0;
+    n = shortest_digits(neg ? -v : v, digits, &e);
+    return serde_java_digits_text(neg, digits, n, e, buf);
+}
+
+size_t serde_java_digits_text(bool neg, const char *d, int n, int e, char *buf) {
+    size_t len = 0;
+    if (neg) buf[len++] = '-';
     if (e >= -3 && e < 7) {
         if (e >= 0) {
-            for (int i = 0; i <= e; i++) buf[len++] = i < n ? digits[i] : '0';
+            for (int i = 0; i <= e; i++) buf[len++] = i < n ? d[i] : '0';
             buf[len++] = '.';
             if (n > e + 1)
-                for (int i = e + 1; i < n; i++) buf[len++] = digits[i];
+                for (int i = e + 1; i < n; i++) buf[len++] = d[i];
             else
                 buf[len++] = '0';
         } else {
             buf[len++] = '0';
             buf[len++] = '.';
             for (int i = 0; i < -e - 1; i++) buf[len++] = '0';
-            for (int i = 0; i < n; i++) buf[len++] = digits[i];
+            for (int i = 0; i < n; i++) buf[len++] = d[i];
         }
         return len;
     }
-    buf[len++] = digits[0];
+    buf[len++] = d[0];
     buf[len++] = '.';
     if (n > 1)
-        for (int i = 1; i < n; i++) buf[len++] = digits[i];
+        for (int i = 1; i < n; i++) buf[len++] = d[i];
     else
         buf[len++] = '0';
     buf[len++] = 'E';

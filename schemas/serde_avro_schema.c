@@ -823,36 +823,7 @@ bool av_rescale(eddy_int128 u, int from, int to, eddy_int128 *out) {
     return true;
 }
 
-/* Java's float/double formatting from shortest digits d (n of them) with
- * decimal exponent e (value = d.ddd * 10^e). */
-static size_t java_format(bool neg, const char *d, int n, int e, char *buf) {
-    size_t len = 0;
-    if (neg) buf[len++] = '-';
-    if (e >= -3 && e < 7) {
-        if (e >= 0) {
-            for (int i = 0; i <= e; i++) buf[len++] = i < n ? d[i] : '0';
-            buf[len++] = '.';
-            if (n > e + 1)
-                for (int i = e + 1; i < n; i++) buf[len++] = d[i];
-            else
-                buf[len++] = '0';
-        } else {
-            buf[len++] = '0';
-            buf[len++] = '.';
-            for (int i = 0; i < -e - 1; i++) buf[len++] = '0';
-            for (int i = 0; i < n; i++) buf[len++] = d[i];
-        }
-        return len;
-    }
-    buf[len++] = d[0];
-    buf[len++] = '.';
-    if (n > 1)
-        for (int i = 1; i < n; i++) buf[len++] = d[i];
-    else
-        buf[len++] = '0';
-    len += (size_t)snprintf(buf + len, 16, "E%d", e);
-    return len;
-}
+
 
 size_t av_float_text(float f, char *buf) {
     if (f != f) return (size_t)snprintf(buf, 32, "NaN");
@@ -874,7 +845,7 @@ size_t av_float_text(float f, char *buf) {
         while (n > 1 && digits[n - 1] == '0') n--;
         break;
     }
-    return java_format(neg, digits, n, e, buf);
+    return serde_java_digits_text(neg, digits, n, e, buf);
 }
 
 const char *av_connect_type_name(const av_node *n) {

@@ -156,6 +156,9 @@ size_t serde_i64_text(int64_t v, char *buf);
 /* Java's Double.toString(v): "1.0", "0.001", "1.0E7", "1.0E-4", "NaN", "-Infinity".
  * buf holds at least 32 bytes.  Returns the length. */
 size_t serde_double_text(double v, char *buf);
+/* Java's Double/Float.toString layout of shortest digits d (n of them) with
+ * decimal exponent e (value = d.ddd * 10^e): "1.0", "0.001", "1.0E7". */
+size_t serde_java_digits_text(bool neg, const char *d, int n, int e, char *buf);
 /* DECIMAL as BigDecimal.toPlainString(): keeps the scale ("1.50", "-0.05").
  * buf holds at least 84 bytes.  Returns the length. */
 size_t serde_decimal_text(eddy_int128 unscaled, int scale, char *buf);
