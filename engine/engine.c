@@ -493,6 +493,19 @@ static json_t *props_from_request(json_t *in) {
 
 /* Runs every statement once, in order, with x prototype settings.  On
  * failure returns the code with err set and *failed the statement index. */
+/* "Line: L, Col: C: ..." in an execution error counts from the statement's
+ * own text; make it count from the request's, as parse errors do. */
+static void relocate_error(eddy_err *err, int line0, int col0) {
+    int line, col, used = 0;
+    if (line0 <= 1 && col0 <= 1) return;
+    if (sscanf(err->msg, "Line: %d, Col: %d:%n", &line, &col, &used) != 2 || used == 0) return;
+    char rest[sizeof err->msg];
+    snprintf(rest, sizeof rest, "%s", err->msg + used);
+    if (line == 1) col += col0 - 1;
+    line += line0 - 1;
+    snprintf(err->msg, sizeof err->msg, "Line: %d, Col: %d:%.*s", line, col, (int)(sizeof err->msg - 40), rest);
+}
+
 static int run_all(eddy_engine *e, eddy_stmt **stmts, char **texts, eddy_sql_piece *pieces, int n,
                    eddy_catalog *catalog, bool dry_run, json_t *props, eddy_vars *vars, json_t *entities,
                    eddy_exec *failed, eddy_err *err) {
@@ -513,6 +526,7 @@ static int run_all(eddy_engine *e, eddy_stmt **stmts, char **texts, eddy_sql_pie
         sandbox_topics = x.sandbox_topics;
         if (rc) {
             *failed = x;
+            relocate_error(err, pieces[i].line, pieces[i].col);
             break;
         }
         if (entity && entities) json_array_append_new(entities, entity);
