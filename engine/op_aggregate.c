@@ -38,6 +38,8 @@ struct eddy_aggop {
     eddy_aggop_record *clout;
     bool restoring;
     int64_t cleaned_at;     /* stream time of the last retention cleanup */
+    int64_t closed_at;      /* EMIT FINAL: stream time of the last look for closed windows */
+    bool checked_close;
     int64_t expired;        /* windows removed by retention */
 };
 
@@ -491,6 +493,11 @@ static int emit_closed(eddy_aggop *op, eddy_batch *out, eddy_err *err) {
     const eddy_plan_window *w = &op->ag->window;
     int64_t close = op->stream_time - w->grace_ms; /* windows with end <= close are closed */
     if (close < 0) return 0;
+    /* Nothing closes while stream time stands still: a window added since
+     * the last look closes later than now (else its record was late). */
+    if (op->checked_close && op->closed_at == op->stream_time) return 0;
+    op->checked_close = true;
+    op->closed_at = op->stream_time;
     eddy_strbuf hi = EDDY_STRBUF_INIT;
     put_be64(&hi, close + 1);
     eddy_store_iter *it = NULL;

@@ -362,19 +362,10 @@ int eddy_qrun_produce_rows(task *t, eddy_log_txn *txn, const eddy_batch *rows, e
         rec.header_count = row->nheaders;
         int32_t part = EDDY_LOG_PARTITION_ANY;
         int nparts = p->sink->partitions > 0 ? p->sink->partitions : p->sink_partitions;
-        if ((row->flags & EDDY_ROW_WINDOWED) && !knull && nparts > 1) {
+        size_t wlen = session ? 16 : 8; /* the window after the key bytes */
+        if ((row->flags & EDDY_ROW_WINDOWED) && !knull && nparts > 1 && rec.key_len >= wlen)
             /* Kafka Streams places a windowed key by the key without its window. */
-            bool inull = false;
-            eddy_strbuf_reset(&t->vbuf);
-            if (eddy_serde_encode(q->sink_key, row->cols, &t->vbuf, &inull, &rerr) == 0 && !inull)
-                part = eddy_log_partition_for_key(t->vbuf.buf ? t->vbuf.buf : "", t->vbuf.len, nparts);
-            /* the value was already placed in rec; re-encode it */
-            eddy_strbuf_reset(&t->vbuf);
-            if (!vnull && eddy_serde_encode(q->sink_value, row->cols + q->nkeys_out, &t->vbuf, &vnull, &rerr) == 0) {
-                rec.value = t->vbuf.buf ? t->vbuf.buf : "";
-                rec.value_len = t->vbuf.len;
-            }
-        }
+            part = eddy_log_partition_for_key(rec.key, rec.key_len - wlen, nparts);
         if ((rc = eddy_log_txn_produce(txn, p->sink->topic, part, &rec, NULL, err))) return rc;
     }
     return 0;

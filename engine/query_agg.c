@@ -205,15 +205,13 @@ void eddy_qrun_agg_task_fini(task *t) {
  * key's previous row flagged EDDY_ROW_UNDO (when there was one), then the
  * new row (unless the record is a tombstone).  Updates the table store. */
 static int table_changes(task *t, eddy_err *err) {
-    eddy_qrun *q = t->q;
     const eddy_log_batch *f = &t->fetched;
     eddy_log_batch olds;
-    eddy_log_record *orecs = calloc(f->count + 1, sizeof *orecs);
     char **copies = calloc(f->count + 1, sizeof *copies);
     bool *is_new = calloc(f->count * 2 + 1, sizeof *is_new);
     eddy_strbuf v = EDDY_STRBUF_INIT;
     int rc = 0;
-    if (!orecs || !copies || !is_new) {
+    if (!copies || !is_new) {
         rc = eddy_err_set(err, EDDY_NOMEM, "out of memory");
         goto out;
     }
@@ -277,10 +275,8 @@ static int table_changes(task *t, eddy_err *err) {
 out:
     for (size_t i = 0; copies && i < f->count; i++) free(copies[i]);
     free(copies);
-    free(orecs);
     free(is_new);
     eddy_strbuf_fini(&v);
-    (void)q;
     return rc;
 }
 
