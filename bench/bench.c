@@ -15,7 +15,10 @@
  *   memory   resident memory of a server engine (stream threads) idle and
  *            with Q idle persistent queries;
  *   state    (aggregations only) the record cache's size while the number
- *            of keys grows.
+ *            of keys grows;
+ *   kafka    JSON bids in a topic of librdkafka's in-process mock cluster,
+ *            the query on an engine with stream threads beside a plain
+ *            librdkafka consumer reading the same topic (bench_kafka.c).
  * The aggregations (q5, tavg) run in the discard, log and state modes; they
  * live in bench_agg.c.
  * Events per second per core = events / CPU time of the measuring thread
@@ -75,6 +78,7 @@ static const bench_query queries[] = {
 };
 #define NQUERIES ((int)(sizeof queries / sizeof queries[0]))
 #define ALL_QUERIES 0xB /* q0, q1, q2 (q1i on request) */
+#define ALL_MODES (MODE_GEN | MODE_DISCARD | MODE_LOG | MODE_MEMORY | MODE_STATE | MODE_KAFKA)
 
 /* ---- gen: the generator alone -------------------------------------------------------------- */
 
@@ -528,8 +532,9 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: eddy bench [--events N] [--runs R] [--query q0|q1|q1i|q2|q5|tavg|all[,...]]\n"
             "                  [--mode gen|discard|log|memory|state|all[,...]] [--batch B] [--seed S]\n"
-            "                  [--queries Q] [--cache-bytes C] [--commit-ms M] [--state-events N] [--verbose]\n"
-            "  --events N   bid events per run (default 1000000)\n"
+            "                  [--queries Q] [--cache-bytes C] [--commit-ms M] [--state-events N]\n"
+            "                  [--partitions P] [--brokers K] [--threads T] [--compression C] [--verbose]\n"
+            "  --events N   bid events per run (default 1000000; --mode kafka: 200000, see --compression)\n"
             "  --runs R     runs per figure; the median and spread are reported (default 5)\n"
             "  --query      Nexmark queries: q0 passthrough, q1 currency conversion (0.908 * price),\n"
             "               q1i the same in integers (908 * price / 1000), q2 selection,\n"
@@ -538,14 +543,20 @@ static void usage(FILE *out) {
             "               (default all = q0,q1,q2,q5,tavg)\n"
             "  --mode       gen (generator alone), discard (generator -> query -> discard),\n"
             "               log (JSON through the embedded log), memory (idle queries),\n"
-            "               state (aggregations: record cache size as keys grow), all (default)\n"
+            "               state (aggregations: record cache size as keys grow),\n"
+            "               kafka (q0-q2 on librdkafka's mock cluster beside a plain consumer), all (default)\n"
             "  --batch B    rows per batch and per transaction (default 1000)\n"
             "  --queries Q  persistent queries for --mode memory (default 100)\n"
             "  --cache-bytes C   aggregations: record cache per task (default 10485760, the server's\n"
             "               ksql.streams.cache.max.bytes.buffering)\n"
             "  --commit-ms M     aggregations: commit (flush) interval, ms (default 2000, the server's\n"
             "               ksql.streams.commit.interval.ms)\n"
-            "  --state-events N  bid events of the --mode state run (default 5000000)\n");
+            "  --state-events N  bid events of the --mode state run (default 5000000)\n"
+            "  --partitions P    --mode kafka: partitions of topic bid (default 4)\n"
+            "  --brokers K       --mode kafka: brokers of the mock cluster (default 1)\n"
+            "  --threads T       --mode kafka: the engine's stream threads (default 1)\n"
+            "  --compression C   --mode kafka: compression.type of the bids (none, gzip, snappy, lz4,\n"
+            "               zstd; default zstd: the mock keeps only 5 MiB per partition)\n");
 }
 
 static int parse_i64(const char *s, int64_t min, int64_t *out) {
@@ -564,11 +575,16 @@ static int parse_opts(int argc, char **argv, bench_opts *o) {
     o->seed = 42;
     o->queries = ALL_QUERIES;
     o->aggs = bench_agg_all();
-    o->modes = MODE_GEN | MODE_DISCARD | MODE_LOG | MODE_MEMORY | MODE_STATE;
+    o->modes = ALL_MODES;
     o->mem_queries = 100;
     o->cache_max_bytes = 10485760;
     o->commit_interval_ms = 2000;
     o->state_events = 5000000;
+    o->events_given = false;
+    o->kafka_partitions = 4;
+    o->kafka_brokers = 1;
+    o->kafka_threads = 1;
+    snprintf(o->kafka_compression, sizeof o->kafka_compression, "zstd");
     o->verbose = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -585,7 +601,12 @@ static int parse_opts(int argc, char **argv, bench_opts *o) {
             return -1;
         }
         i++;
-        if (strcmp(a, "--events") == 0 && parse_i64(v, 1, &n) == 0) o->events = n;
+        if (strcmp(a, "--events") == 0 && parse_i64(v, 1, &n) == 0) o->events = n, o->events_given = true;
+        else if (strcmp(a, "--partitions") == 0 && parse_i64(v, 1, &n) == 0 && n <= 1000) o->kafka_partitions = (int)n;
+        else if (strcmp(a, "--brokers") == 0 && parse_i64(v, 1, &n) == 0 && n <= 16) o->kafka_brokers = (int)n;
+        else if (strcmp(a, "--threads") == 0 && parse_i64(v, 1, &n) == 0 && n <= 64) o->kafka_threads = (int)n;
+        else if (strcmp(a, "--compression") == 0 && strlen(v) < sizeof o->kafka_compression)
+            snprintf(o->kafka_compression, sizeof o->kafka_compression, "%s", v);
         else if (strcmp(a, "--runs") == 0 && parse_i64(v, 1, &n) == 0 && n <= 64) o->runs = (int)n;
         else if (strcmp(a, "--batch") == 0 && parse_i64(v, 1, &n) == 0 && n <= 1000000) o->batch = (int)n;
         else if (strcmp(a, "--queries") == 0 && parse_i64(v, 1, &n) == 0 && n <= 10000) o->mem_queries = (int)n;
@@ -600,7 +621,7 @@ static int parse_opts(int argc, char **argv, bench_opts *o) {
             for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
                 unsigned b = 0, ab = 0; /* a stateless query or mode; an aggregation */
                 if (strcasecmp(t, "all") == 0) {
-                    b = is_query ? ALL_QUERIES : MODE_GEN | MODE_DISCARD | MODE_LOG | MODE_MEMORY | MODE_STATE;
+                    b = is_query ? ALL_QUERIES : ALL_MODES;
                     ab = is_query ? bench_agg_all() : 0;
                 } else if (is_query) {
                     for (int k = 0; k < NQUERIES; k++)
@@ -613,6 +634,7 @@ static int parse_opts(int argc, char **argv, bench_opts *o) {
                         : strcasecmp(t, "log") == 0     ? MODE_LOG
                         : strcasecmp(t, "memory") == 0  ? MODE_MEMORY
                         : strcasecmp(t, "state") == 0   ? MODE_STATE
+                        : strcasecmp(t, "kafka") == 0   ? MODE_KAFKA
                                                         : 0;
                 }
                 if (!b && !ab) {
@@ -650,9 +672,12 @@ static void print_machine(const bench_opts *o) {
         }
     }
     if (f) fclose(f);
-    printf("eddy bench: Nexmark, %" PRId64 " bid events per run, %d runs per figure, batches of %d, seed %" PRIu64
+    char kafka_n[48] = "";
+    if ((o->modes & MODE_KAFKA) && !o->events_given)
+        snprintf(kafka_n, sizeof kafka_n, " (--mode kafka: %d)", BENCH_KAFKA_DEFAULT_EVENTS);
+    printf("eddy bench: Nexmark, %" PRId64 " bid events per run%s, %d runs per figure, batches of %d, seed %" PRIu64
            "\n",
-           o->events, o->runs, o->batch, o->seed);
+           o->events, kafka_n, o->runs, o->batch, o->seed);
     printf("machine: %s, %ld CPUs online; build: %s%s\n", model, sysconf(_SC_NPROCESSORS_ONLN), EDDY_BENCH_BUILD_TYPE,
            BENCH_SANITIZED ? " + sanitizers (figures are not meaningful)" : "");
     printf("events = bid records the query reads (the generator makes persons and auctions too, in 1:3:46)\n\n");
@@ -661,7 +686,8 @@ static void print_machine(const bench_opts *o) {
 
 static void print_summary(const bench_results *res) {
     if (!res->n) return;
-    printf("\nsummary (medians; events/s per core = events / CPU time of the thread)\n");
+    printf("\nsummary (medians; events/s per core = events / CPU time of the thread; kafka rows: of the process "
+           "without the mock broker's thread)\n");
     printf("| mode    | query | events/s per core | events/s wall | per process CPU | spread (CPU rate) | batch p50 / p99 "
            "| target |\n");
     printf("| ------- | ----- | ----------------: | ------------: | --------------: | ----------------- | --------------- "
@@ -712,6 +738,9 @@ int eddy_bench_main(int argc, char **argv) {
         if ((o.modes & MODE_LOG) && (o.aggs & (1u << k))) bench_agg_log(&o, k, &res);
     for (int k = 0; k < bench_agg_count(); k++)
         if ((o.modes & MODE_STATE) && (o.aggs & (1u << k))) bench_agg_state(&o, k, &res);
+    for (int k = 0; k < NQUERIES; k++)
+        if ((o.modes & MODE_KAFKA) && (o.queries & (1u << k)))
+            bench_kafka_query(&o, queries[k].name, queries[k].what, queries[k].select, &res);
     print_summary(&res);
     if (o.modes & MODE_MEMORY) {
         printf("\n");

@@ -2,7 +2,8 @@
  *
  * bench.c holds the stateless modes (gen, discard, log, memory), the options
  * and main; bench_agg.c the aggregations (Nexmark q5 and a tumbling window);
- * bench_util.c what both use.  All figures go through bench_summarize into a
+ * bench_kafka.c the Kafka mode (librdkafka's mock cluster); bench_util.c
+ * what they all use.  All figures go through bench_summarize into a
  * bench_results, from which main prints the summary table.
  */
 #ifndef EDDY_BENCH_BENCH_INT_H
@@ -20,7 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
-enum { MODE_GEN = 1, MODE_DISCARD = 2, MODE_LOG = 4, MODE_MEMORY = 8, MODE_STATE = 16 };
+enum { MODE_GEN = 1, MODE_DISCARD = 2, MODE_LOG = 4, MODE_MEMORY = 8, MODE_STATE = 16, MODE_KAFKA = 32 };
 
 typedef struct bench_opts {
     int64_t events;
@@ -34,6 +35,11 @@ typedef struct bench_opts {
     int64_t cache_max_bytes;   /* aggregations: record cache (ksql.streams.cache.max.bytes.buffering) */
     int64_t commit_interval_ms;/* aggregations: commit (flush) interval (ksql.streams.commit.interval.ms) */
     int64_t state_events;      /* --mode state: events of the state-growth run */
+    bool events_given;         /* --events was given (else --mode kafka uses its own default) */
+    int kafka_partitions;      /* --mode kafka: partitions of topic bid */
+    int kafka_brokers;         /* --mode kafka: brokers of the mock cluster */
+    int kafka_threads;         /* --mode kafka: the engine's ksql.streams.num.stream.threads */
+    char kafka_compression[16];/* --mode kafka: compression.type of the loading producer */
     bool verbose;
 } bench_opts;
 
@@ -114,5 +120,15 @@ void bench_agg_discard(const bench_opts *o, int agg, bench_results *res);
 void bench_agg_log(const bench_opts *o, int agg, bench_results *res);
 /* The record cache's size while the number of keys grows. */
 void bench_agg_state(const bench_opts *o, int agg, bench_results *res);
+
+/* ---- kafka (bench_kafka.c) ---- */
+/* Default bid events per run of --mode kafka when --events is not given (the
+ * mock cluster keeps only 5 MiB per partition: see bench_kafka.c). */
+#define BENCH_KAFKA_DEFAULT_EVENTS 200000
+/* One stateless query (name, what it does, SELECT over stream BID) on
+ * librdkafka's mock cluster, beside a plain librdkafka consumer reading the
+ * same topic. */
+void bench_kafka_query(const bench_opts *o, const char *name, const char *what, const char *select,
+                       bench_results *res);
 
 #endif

@@ -357,11 +357,17 @@ int eddy_log_produce(eddy_log *log, const char *topic, int32_t partition,
 }
 
 int eddy_log_txn_begin(eddy_log *log, eddy_log_txn **out, eddy_err *err) {
+    return eddy_log_txn_begin_ex(log, 0, out, err);
+}
+
+int eddy_log_txn_begin_ex(eddy_log *log, int flags, eddy_log_txn **out, eddy_err *err) {
     int rc = check_log(log, err);
     if (rc) return rc;
     if (!out) return eddy_err_set(err, EDDY_INVAL, "out is NULL");
     *out = NULL;
-    return log->lg_ops->txn_begin(log, out, err);
+    if (flags & ~EDDY_LOG_TXN_AT_LEAST_ONCE)
+        return eddy_err_set(err, EDDY_INVAL, "transaction flags 0x%x are not valid", flags);
+    return log->lg_ops->txn_begin(log, flags, out, err);
 }
 
 int eddy_log_txn_produce(eddy_log_txn *txn, const char *topic, int32_t partition,
@@ -496,4 +502,49 @@ int eddy_log_enforce_retention(eddy_log *log, int64_t now_ms, int64_t *deleted,
     rc = log->lg_ops->enforce_retention(log, now_ms, &n, err);
     if (deleted) *deleted = n;
     return rc;
+}
+
+/* ---- Subscriptions ------------------------------------------------------- */
+
+bool eddy_log_has_groups(const eddy_log *log) {
+    return log && log->lg_ops->sub_open != NULL;
+}
+
+int eddy_log_sub_open(eddy_log *log, const char *group, const char *const *topics, size_t ntopics,
+                      eddy_log_rebalance_fn fn, void *ud, eddy_log_sub **out, eddy_err *err) {
+    int rc = check_log(log, err);
+    if (rc) return rc;
+    if (!out) return eddy_err_set(err, EDDY_INVAL, "out is NULL");
+    *out = NULL;
+    if ((rc = check_group(group, err))) return rc;
+    if (!topics || ntopics < 1)
+        return eddy_err_set(err, EDDY_INVAL, "a subscription needs at least one topic");
+    for (size_t i = 0; i < ntopics; i++)
+        if ((rc = eddy_log_topic_name_check(topics[i], err))) return rc;
+    if (!log->lg_ops->sub_open)
+        return eddy_err_set(err, EDDY_UNSUPPORTED,
+                            "the %s log has no consumer groups to subscribe to",
+                            log->lg_ops->name);
+    return log->lg_ops->sub_open(log, group, topics, ntopics, fn, ud, out, err);
+}
+
+int eddy_log_sub_fetch(eddy_log_sub *sub, const char *topic, int32_t partition, int64_t offset,
+                       size_t max_records, size_t max_bytes, eddy_log_batch *out, eddy_err *err) {
+    if (!sub) return eddy_err_set(err, EDDY_INVAL, "subscription is NULL");
+    int rc = check_topic_partition(sub->sb_log, topic, partition, false, err);
+    if (rc) return rc;
+    if (!out) return eddy_err_set(err, EDDY_INVAL, "batch is NULL");
+    eddy_log_batch_reset(out);
+    out->next_offset = offset;
+    if (offset < 0 && offset != EDDY_LOG_OFFSET_COMMITTED)
+        return eddy_err_set(err, EDDY_INVAL, "offset %lld is negative", (long long)offset);
+    if (max_records < 1)
+        return eddy_err_set(err, EDDY_INVAL, "max_records must be at least 1");
+    return sub->sb_log->lg_ops->sub_fetch(sub, topic, partition, offset, max_records, max_bytes,
+                                          out, err);
+}
+
+void eddy_log_sub_close(eddy_log_sub *sub) {
+    if (!sub) return;
+    sub->sb_log->lg_ops->sub_close(sub);
 }

@@ -36,8 +36,11 @@
  * Thread-safety.  One eddy_log may be used by any number of threads at once:
  * topics, produce, transactions, fetch, positions, retention and wait.  The
  * exception is eddy_log_close, which must run alone, after every other call
- * on the log (including eddy_log_wait) has returned.  An eddy_log_txn and an
- * eddy_log_batch belong to one thread at a time.
+ * on the log (including eddy_log_wait) has returned and every subscription
+ * is closed.  An eddy_log_txn and an eddy_log_batch belong to one thread at a
+ * time.  An eddy_log_sub may be used by several threads (eddy_log_sub_fetch:
+ * one call per partition at a time), except eddy_log_sub_close, which runs
+ * alone.
  *
  * Compaction (cleanup.policy=compact) is stored as a topic setting but not
  * enforced yet by the embedded backend: compact topics keep every record.
@@ -175,8 +178,12 @@ int eddy_log_open_embedded(const char *dir, eddy_log **out, eddy_err *err);
  * bootstrap_servers: "host:port[,host:port...]".  conf: NULL or a
  * NULL-terminated array of name, value pairs given to every librdkafka client
  * of the log (after eddy's defaults, so they win: e.g. "security.protocol",
- * "sasl.mechanisms", "transactional.id").  Fails (EDDY_IO) if the cluster
- * cannot be reached; EDDY_CONFIG for a setting librdkafka rejects.  On success
+ * "sasl.mechanisms", "transactional.id", "session.timeout.ms"), except pairs
+ * whose name starts with "eddy.", which are eddy's (connectors/kafka/
+ * kafka_log.h: "eddy.mock.control"); "producer.X" / "consumer.X" set X for
+ * producers / consumers only.  Fails (EDDY_IO, naming the servers)
+ * if the cluster cannot be reached within 10 s (at once when every server
+ * refuses); EDDY_CONFIG for a setting librdkafka rejects.  On success
  * *out is a new log owned by the caller (eddy_log_close); batches fetched from
  * it must be reset or finished before the close.  What the Kafka backend does
  * not do is listed at the top of connectors/kafka/kafka_log.c (retention and
@@ -230,9 +237,28 @@ int eddy_log_produce(eddy_log *log, const char *topic, int32_t partition,
  *
  * On success *out is a new transaction owned by the caller
  * (eddy_log_txn_destroy, after or instead of committing).  A backend may allow
- * only one open transaction per log (Kafka: one per transactional producer);
- * the embedded backend allows any number. */
+ * only one open atomic transaction per log (Kafka: one per transactional
+ * producer: a second eddy_log_txn_begin waits until the open one is destroyed,
+ * or fails with EDDY_INVAL in the thread that holds it); the embedded backend
+ * allows any number. */
 int eddy_log_txn_begin(eddy_log *log, eddy_log_txn **out, eddy_err *err);
+
+/* Flags of eddy_log_txn_begin_ex. */
+enum {
+    /* At-least-once instead of atomic: at commit the records are written and
+     * acknowledged first, then the positions are committed.  A failure in
+     * between leaves records whose positions were not committed (they are
+     * processed again: duplicates, never loss), and readers may see the
+     * records of a transaction that then fails.  Cheaper on Kafka (no
+     * transaction coordinator; records are sent as they are added, so a
+     * transaction destroyed without commit may have written some), and any
+     * number may be open at once; backends where atomic is cheap (embedded)
+     * ignore it. */
+    EDDY_LOG_TXN_AT_LEAST_ONCE = 1,
+};
+/* eddy_log_txn_begin with flags (EDDY_LOG_TXN_* bits or 0; other bits are
+ * EDDY_INVAL). */
+int eddy_log_txn_begin_ex(eddy_log *log, int flags, eddy_log_txn **out, eddy_err *err);
 
 /* Adds a record to txn.  Arguments as for eddy_log_produce.  The partition
  * is chosen now and put in *out_partition (may be NULL); the offset is
@@ -250,8 +276,11 @@ int eddy_log_txn_commit_position(eddy_log_txn *txn, const char *group,
 
 /* Writes everything added, atomically.  flags: EDDY_LOG_SYNC or 0.  On
  * failure nothing was written (e.g. EDDY_NOTFOUND when a topic was deleted
- * meanwhile).  Either way the transaction is finished: it takes no more
- * records, and must still be destroyed. */
+ * meanwhile), except with EDDY_LOG_TXN_AT_LEAST_ONCE: there EDDY_AGAIN
+ * means every record was written and acknowledged but the positions could
+ * not be committed (the cluster refused for a while); a later commit of
+ * newer positions covers them.  Either way the transaction is finished: it
+ * takes no more records, and must still be destroyed. */
 int eddy_log_txn_commit(eddy_log_txn *txn, int flags, eddy_err *err);
 
 /* Number of records added to txn. */
@@ -298,6 +327,87 @@ int eddy_log_group_commit(eddy_log *log, const char *group, const char *topic,
  * records are visible. */
 int eddy_log_group_committed(eddy_log *log, const char *group, const char *topic,
                              int32_t partition, int64_t *next_offset, eddy_err *err);
+
+/* ---- Subscriptions: partitions shared out by a consumer group ------------ */
+
+/* A subscription makes this process one member of consumer group `group`
+ * reading `topics`: the backend's group protocol divides the topics'
+ * partitions between the members (on Kafka, the members of the group on every
+ * server with the same group id), and gives a partition to another member
+ * when one leaves or dies.  Used by persistent queries when the backend has
+ * groups (eddy_log_has_groups); the embedded log, where one process holds
+ * everything, has none (eddy_log_sub_open returns EDDY_UNSUPPORTED).
+ *
+ * While a subscription of `group` is open in this log, eddy_log_group_commit,
+ * eddy_log_group_committed and eddy_log_txn_commit_position for that group go
+ * through its member (Kafka: with the member id and generation, so that a
+ * member that lost its partitions cannot commit over the new owner's work).
+ * One subscription per group per log: with more, the first one opened is
+ * used. */
+typedef struct eddy_log_sub eddy_log_sub;
+
+/* A (topic, partition) pair.  topic is borrowed for the duration of a call. */
+typedef struct eddy_log_tp {
+    const char *topic;
+    int32_t partition;
+} eddy_log_tp;
+
+/* Offset to give in starts[] for "the group's committed position, else the
+ * partition's start offset". */
+#define EDDY_LOG_OFFSET_COMMITTED INT64_C(-1001)
+
+/* Called when partitions are given to this member (assigned = true) or taken
+ * from it (assigned = false).  Called on the subscription's own thread (also
+ * during eddy_log_sub_close, which waits for it), never inside
+ * eddy_log_sub_fetch, with no lock of the log held, so it may call any log
+ * function (fetch to restore state, transactions, commits, and
+ * eddy_log_sub_fetch of the partitions being revoked).
+ *   assigned: fill starts[i], the offset to read tps[i] from (an offset, or
+ *             EDDY_LOG_OFFSET_COMMITTED; starts[] is preset to that).
+ *   revoked:  the member must finish with the partitions before returning
+ *             (commit what it processed, reset batches fetched from them):
+ *             once it returns another member may take them.  starts is NULL.
+ *             On Kafka it must return within the group's rebalance timeout
+ *             (max.poll.interval.ms), or the member is dropped from the group.
+ * A non-zero return is logged by the backend (stderr) and otherwise ignored. */
+typedef int (*eddy_log_rebalance_fn)(void *ud, bool assigned, const eddy_log_tp *tps, size_t n,
+                                     int64_t *starts);
+
+/* true when the backend divides partitions between processes (Kafka). */
+bool eddy_log_has_groups(const eddy_log *log);
+
+/* Joins group (non-empty) as a member reading topics (ntopics >= 1, each
+ * must exist: EDDY_NOTFOUND otherwise).  fn(ud, ...) is told about
+ * assignments as they happen (the first one after the group's rebalance,
+ * usually within a few seconds); fn NULL starts every partition at
+ * EDDY_LOG_OFFSET_COMMITTED.  On success *out is owned by the caller
+ * (eddy_log_sub_close, before the log is closed).  EDDY_UNSUPPORTED on a
+ * backend without groups. */
+int eddy_log_sub_open(eddy_log *log, const char *group, const char *const *topics, size_t ntopics,
+                      eddy_log_rebalance_fn fn, void *ud, eddy_log_sub **out, eddy_err *err);
+
+/* Records of an assigned partition read ahead by the subscription, from
+ * offset on: as eddy_log_fetch (max_records >= 1, max_bytes 0 = no limit,
+ * out->next_offset where to continue), except that it never waits: an empty
+ * batch means nothing has arrived yet.  offset is normally the previous
+ * batch's next_offset (or the start given at assignment); another offset
+ * makes the subscription seek there first (the batch is then empty until
+ * records from there arrive).  offset EDDY_LOG_OFFSET_COMMITTED continues
+ * from where the subscription stands, which out->next_offset tells (e.g. the
+ * first fetch after an assignment that kept that start).  An offset below the
+ * partition's start continues from the start (offsets skip) instead of
+ * EDDY_RANGE.  EDDY_NOTFOUND if the partition is not assigned to this member
+ * (now); while fn is being told about its assignment, batches from it are
+ * empty (next_offset = offset).  Any thread may call it, one call per
+ * partition at a time.  New records arriving wake eddy_log_wait. */
+int eddy_log_sub_fetch(eddy_log_sub *sub, const char *topic, int32_t partition, int64_t offset,
+                       size_t max_records, size_t max_bytes, eddy_log_batch *out, eddy_err *err);
+
+/* Leaves the group: fn is called (revoked, on the subscription's thread while
+ * this call waits) for every partition still assigned, then the member
+ * leaves, so that the others take them at once.  Batches fetched from sub
+ * must be reset first (at the latest in that fn).  NULL is a no-op. */
+void eddy_log_sub_close(eddy_log_sub *sub);
 
 /* ---- Waiting for new records --------------------------------------------- */
 
@@ -371,7 +481,8 @@ typedef struct eddy_log_ops {
     int (*produce)(eddy_log *log, const char *topic, int32_t partition,
                    const eddy_log_record *rec, int flags, int32_t *out_partition,
                    int64_t *out_offset, eddy_err *err);
-    int (*txn_begin)(eddy_log *log, eddy_log_txn **out, eddy_err *err);
+    /* flags: EDDY_LOG_TXN_* bits (checked); a backend may ignore them */
+    int (*txn_begin)(eddy_log *log, int flags, eddy_log_txn **out, eddy_err *err);
     int (*txn_produce)(eddy_log_txn *txn, const char *topic, int32_t partition,
                        const eddy_log_record *rec, int32_t *out_partition,
                        eddy_err *err);
@@ -397,6 +508,17 @@ typedef struct eddy_log_ops {
     /* NULL = EDDY_UNSUPPORTED */
     int (*enforce_retention)(eddy_log *log, int64_t now_ms, int64_t *deleted,
                              eddy_err *err);
+    /* Subscriptions: all three NULL = the backend has no groups
+     * (eddy_log_has_groups false, eddy_log_sub_open EDDY_UNSUPPORTED).
+     * sub_open gets checked arguments (group non-empty, ntopics >= 1, valid
+     * names; fn may be NULL); sub_fetch gets a reset batch with next_offset =
+     * offset, offset >= 0 or EDDY_LOG_OFFSET_COMMITTED. */
+    int (*sub_open)(eddy_log *log, const char *group, const char *const *topics,
+                    size_t ntopics, eddy_log_rebalance_fn fn, void *ud, eddy_log_sub **out,
+                    eddy_err *err);
+    int (*sub_fetch)(eddy_log_sub *sub, const char *topic, int32_t partition, int64_t offset,
+                     size_t max_records, size_t max_bytes, eddy_log_batch *out, eddy_err *err);
+    void (*sub_close)(eddy_log_sub *sub);
 } eddy_log_ops;
 
 /* The part of every log the interface owns.  A backend's log struct starts
@@ -412,6 +534,11 @@ struct eddy_log {
 /* The part of every transaction the interface owns. */
 struct eddy_log_txn {
     eddy_log *tx_log;
+};
+
+/* The part of every subscription the interface owns. */
+struct eddy_log_sub {
+    eddy_log *sb_log;
 };
 
 /* Sets up / tears down the shared part.  base_init returns 0 or EDDY_NOMEM. */

@@ -66,11 +66,20 @@ int eddy_command_log_append(eddy_command_log *cl, const char *command_id, const 
 }
 
 int eddy_command_log_replay(eddy_command_log *cl, eddy_command_fn fn, void *ud, eddy_err *err) {
+    int64_t next;
+    return eddy_command_log_read(cl, 0, fn, ud, &next, err);
+}
+
+int eddy_command_log_read(eddy_command_log *cl, int64_t from, eddy_command_fn fn, void *ud, int64_t *next,
+                          eddy_err *err) {
     eddy_log_batch b;
     int64_t off = 0, end = 0;
     int rc;
     eddy_log_batch_init(&b);
+    *next = from;
     if ((rc = eddy_log_partition_offsets(cl->log, cl->topic, 0, &off, &end, err))) goto done;
+    if (off < from) off = from;
+    *next = off;
     while (off < end) {
         if ((rc = eddy_log_fetch(cl->log, cl->topic, 0, off, 256, 0, &b, err))) goto done;
         if (b.count == 0) break;
@@ -94,6 +103,7 @@ int eddy_command_log_replay(eddy_command_log *cl, eddy_command_fn fn, void *ud, 
             json_decref(v);
         }
         off = b.next_offset;
+        *next = off;
     }
 done:
     eddy_log_batch_fini(&b);

@@ -39,6 +39,12 @@ typedef void (*eddy_command_fn)(void *ud, int64_t seq, const char *command_id, c
                                 json_t *properties);
 int eddy_command_log_replay(eddy_command_log *cl, eddy_command_fn fn, void *ud, eddy_err *err);
 
+/* Calls fn for the commands from sequence number `from` on, as replay does,
+ * up to the end seen now; *next gets where to continue.  Returns 0 or a log
+ * error.  Servers sharing the command topic (Kafka) follow each other this way. */
+int eddy_command_log_read(eddy_command_log *cl, int64_t from, eddy_command_fn fn, void *ud, int64_t *next,
+                          eddy_err *err);
+
 /* Sequence number the next command will get. */
 int64_t eddy_command_log_next_seq(eddy_command_log *cl);
 

@@ -95,7 +95,12 @@ int eddy_engine_parse_one(const char *text, int line0, int col0, eddy_arena *are
 /* ---- replay --------------------------------------------------------------- */
 
 static void replay_one(void *ud, int64_t seq, const char *command_id, const char *statement, json_t *properties) {
-    eddy_engine *e = ud;
+    eddy_engine_replay_one(ud, seq, command_id, statement, properties);
+}
+
+void eddy_engine_replay_one(eddy_engine *e, int64_t seq, const char *command_id, const char *statement,
+                            json_t *properties) {
+    if (seq + 1 > e->cmd_next) e->cmd_next = seq + 1;
     eddy_arena *arena = eddy_arena_new();
     eddy_err err;
     eddy_stmt *st;
@@ -350,13 +355,6 @@ int eddy_engine_open_ex(const eddy_config *cfg, eddy_log *log, const eddy_engine
         e->log = log;
     } else {
         const char *bootstrap = eddy_config_get(cfg, "bootstrap.servers");
-        if (bootstrap && *bootstrap) {
-            rc = eddy_err_set(err, EDDY_UNSUPPORTED,
-                              "bootstrap.servers is set (%s), but the Kafka backend is not supported yet by eddy: "
-                              "leave bootstrap.servers empty to use the embedded log",
-                              bootstrap);
-            goto fail;
-        }
         const char *dir = eddy_config_get(cfg, "ksql.streams.state.dir");
         char path[4096];
         snprintf(path, sizeof path, "%s/log", dir && *dir ? dir : ".");
@@ -364,7 +362,9 @@ int eddy_engine_open_ex(const eddy_config *cfg, eddy_log *log, const eddy_engine
             rc = eddy_err_set(err, EDDY_IO, "cannot create the state directory %s", dir);
             goto fail;
         }
-        if ((rc = eddy_log_open_embedded(path, &e->log, err))) goto fail;
+        if (bootstrap && *bootstrap) rc = eddy_engine_open_kafka(e, bootstrap, err);
+        else rc = eddy_log_open_embedded(path, &e->log, err);
+        if (rc) goto fail;
         e->own_log = true;
     }
     /* AVRO: the schema registry lives next to the log; serdes made without one use it. */
@@ -384,6 +384,8 @@ int eddy_engine_open_ex(const eddy_config *cfg, eddy_log *log, const eddy_engine
     }
     if ((rc = eddy_command_log_replay(e->cmdlog, replay_one, e, err))) goto fail;
     create_processing_log_stream(e);
+    /* Kafka: other servers of the service append to the command topic too. */
+    if (e->runtime && eddy_log_has_groups(e->log) && (rc = eddy_engine_runner_start(e, err))) goto fail;
     *out = e;
     return 0;
 fail:
@@ -393,6 +395,7 @@ fail:
 
 void eddy_engine_close(eddy_engine *e) {
     if (!e) return;
+    eddy_engine_runner_stop(e);
     eddy_runtime_destroy(e->runtime); /* stops the stream threads first */
     for (int i = 0; i < e->npush; i++) {
         free(e->push_ids[i]);
@@ -417,6 +420,7 @@ void eddy_engine_close(eddy_engine *e) {
     }
     free(e->commands);
     free(e->service_id);
+    free(e->own_seqs);
     pthread_mutex_destroy(&e->mu);
     free(e);
 }
@@ -624,6 +628,11 @@ int eddy_engine_ksql(eddy_engine *e, const eddy_ksql_request *req, json_t **resp
 
     pthread_mutex_lock(&e->mu);
     locked = true;
+    {
+        eddy_err cerr; /* Kafka: first what other servers did */
+        eddy_err_clear(&cerr);
+        if (eddy_engine_catch_up(e, &cerr)) fprintf(stderr, "eddy: reading the command topic: %s\n", cerr.msg);
+    }
     if (req->command_sequence_number >= 0 && req->command_sequence_number >= eddy_command_log_next_seq(e->cmdlog)) {
         char msg[256];
         snprintf(msg, sizeof msg,

@@ -12,6 +12,7 @@
 #include "sql/vars.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 typedef struct command_status {
     char *id;
@@ -42,7 +43,30 @@ struct eddy_engine {
     void **push_ctx;
     int npushq;                /* deterministic mode: push queries stepped by eddy_engine_push_run_until_idle */
     eddy_qrun **pushq;
+    /* Kafka: following the shared command topic (engine_cluster.c). */
+    int64_t cmd_next;          /* the next command this server has not applied */
+    int64_t *own_seqs;         /* commands appended here ahead of others' (skipped when reached) */
+    int nown;
+    bool follow;               /* other servers may append: catch up before each request */
+    pthread_t runner;
+    bool runner_on;
+    _Atomic bool runner_stop;
 };
+
+/* engine_cluster.c */
+/* Opens e->log on the Kafka cluster at bootstrap with the configuration's
+ * Kafka client settings. */
+int eddy_engine_open_kafka(eddy_engine *e, const char *bootstrap, eddy_err *err);
+/* Applies the commands other servers appended since the last call (e->mu held). */
+int eddy_engine_catch_up(eddy_engine *e, eddy_err *err);
+/* The executor appended command seq (e->mu held). */
+void eddy_engine_command_appended(eddy_engine *e, int64_t seq);
+/* A thread that catches up every 300 ms; stop it before closing. */
+int eddy_engine_runner_start(eddy_engine *e, eddy_err *err);
+void eddy_engine_runner_stop(eddy_engine *e);
+/* Applies one command of the command log (replay mode). */
+void eddy_engine_replay_one(eddy_engine *e, int64_t seq, const char *command_id, const char *statement,
+                            json_t *properties);
 
 /* Fills the state settings of query options: stores, record cache size and
  * commit interval (the cache is off in deterministic mode, as in ksqlDB's

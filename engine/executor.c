@@ -45,7 +45,9 @@ static int distribute(eddy_exec *x, const char *command_id, int64_t *seq, eddy_e
         *seq = -1;
         return 0;
     }
-    return eddy_command_log_append(x->engine->cmdlog, command_id, x->text, x->props, seq, err);
+    int rc = eddy_command_log_append(x->engine->cmdlog, command_id, x->text, x->props, seq, err);
+    if (!rc) eddy_engine_command_appended(x->engine, *seq);
+    return rc;
 }
 
 static json_t *status_entity(eddy_exec *x, const char *command_id, const char *message, const char *query_id,
@@ -1101,6 +1103,10 @@ static int run_persistent(eddy_exec *x, eddy_plan *p, const char *id, eddy_err *
     o.on_error = eddy_engine_processing_log;
     o.error_ud = x->engine;
     eddy_engine_state_opts(x->engine, x->props, &o);
+    /* Kafka: the group divides the partitions between the servers. */
+    o.use_groups = x->engine->runtime && eddy_log_has_groups(x->engine->log);
+    const char *guarantee = eddy_exec_setting(x, "ksql.streams.processing.guarantee");
+    o.txn_flags = guarantee && strncasecmp(guarantee, "exactly_once", 12) == 0 ? 0 : EDDY_LOG_TXN_AT_LEAST_ONCE;
     eddy_qrun *q;
     if ((rc = eddy_qrun_new(x->engine->log, p, &o, &q, err))) return rc;
     return eddy_engine_start_query(x->engine, q, err);

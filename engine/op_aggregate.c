@@ -8,6 +8,10 @@
 #include <string.h>
 
 #define META_STREAM_TIME "\xff" "st"
+/* The input position the state is written up to, kept in the state (and so
+ * in its changelog) so that a server taking the partition over starts where
+ * the state ends even if the group's committed position lags. */
+#define META_POSITION "\xff" "ps"
 #define HDR 3 /* ts, window start, window end */
 
 typedef struct clrec {
@@ -24,6 +28,7 @@ struct eddy_aggop {
     eddy_arena *scratch;    /* decoded accumulators, reset per row */
     eddy_batch *out;        /* where flushed rows go now */
     int64_t stream_time;    /* -1 before the first record */
+    int64_t position;       /* META_POSITION: -1 when never written */
     int64_t seq;
     int64_t late;
     int nvals;              /* values in a stored entry: HDR + ngroup + ncalls */
@@ -188,6 +193,8 @@ int eddy_aggop_new(const eddy_plan *p, const eddy_aggop_opts *opts, eddy_aggop *
     size_t vlen;
     if (eddy_store_get(op->store, META_STREAM_TIME, 3, &v, &vlen, NULL) == 0 && vlen == 8)
         op->stream_time = get_be64(v);
+    op->position = -1;
+    if (eddy_store_get(op->store, META_POSITION, 3, &v, &vlen, NULL) == 0 && vlen == 8) op->position = get_be64(v);
     *out = op;
     return 0;
 fail:
@@ -303,7 +310,22 @@ int64_t eddy_aggop_restore_from(const eddy_aggop *op) {
 int eddy_aggop_restore(eddy_aggop *op, const void *key, size_t klen, const void *value, size_t vlen, eddy_err *err) {
     int rc = eddy_store_restore_put(op->store, key, klen, value, vlen, err);
     if (!rc && klen == 3 && memcmp(key, META_STREAM_TIME, 3) == 0 && value && vlen == 8) op->stream_time = get_be64(value);
+    if (!rc && klen == 3 && memcmp(key, META_POSITION, 3) == 0 && value && vlen == 8) op->position = get_be64(value);
     return rc;
+}
+
+int eddy_aggop_set_position(eddy_aggop *op, int64_t position, eddy_err *err) {
+    if (position == op->position) return 0;
+    eddy_strbuf b = EDDY_STRBUF_INIT;
+    put_be64(&b, position);
+    int rc = b.failed ? eddy_err_set(err, EDDY_NOMEM, "out of memory")
+                      : eddy_store_put(op->store, META_POSITION, 3, b.buf, b.len, err);
+    eddy_strbuf_fini(&b);
+    if (!rc) op->position = position;
+    return rc;
+}
+
+int64_t eddy_aggop_position(const eddy_aggop *op) { return op->position;
 }
 
 static int pending_add(eddy_aggop *op, const void *key, size_t klen, int64_t end, eddy_err *err);

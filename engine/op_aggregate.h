@@ -73,6 +73,11 @@ void eddy_aggop_changelog_clear(eddy_aggop *op);
 /* Makes the state durable up to changelog offset `checkpoint` (exclusive);
  * call after the log transaction that holds the changelog records commits. */
 int eddy_aggop_commit(eddy_aggop *op, int64_t checkpoint, eddy_err *err);
+/* Records in the state that it holds every input record before `position`
+ * (written to the changelog with the next flush). */
+int eddy_aggop_set_position(eddy_aggop *op, int64_t position, eddy_err *err);
+/* The position last set or restored, -1 when none. */
+int64_t eddy_aggop_position(const eddy_aggop *op);
 /* Where changelog replay starts: the last committed checkpoint, or 0. */
 int64_t eddy_aggop_restore_from(const eddy_aggop *op);
 /* Applies one changelog record (restoring after a restart). */

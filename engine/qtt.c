@@ -1,7 +1,7 @@
 /* qtt.c - `eddy test`: runs conformance case files and reports PASS / FAIL / SKIP per run.
  *
  *   eddy test [--json FILE] [--baseline FILE] [--write-baseline FILE]
- *             [--verbose] [--disk] PATH...
+ *             [--verbose] [--disk | --kafka] PATH...
  *
  * PATH is a case file or a directory whose *.json files are read (not
  * recursively, in name order).  Every FAIL is printed with its difference;
@@ -13,6 +13,9 @@
  * passes (the "never go down" rule), so known failures do not break the
  * build.  --write-baseline FILE writes the passing runs' names, sorted.
  * --disk keeps each run's log in a temporary directory instead of memory.
+ * --kafka runs each case on the Kafka backend instead: a Kafka log on a
+ * librdkafka mock cluster of its own (qtt_run_kafka.c); a baseline for it
+ * is kept apart (tests/qtt/baseline-kafka.txt), since runs there differ.
  */
 #include "engine/qtt.h"
 #include "engine/qtt_internal.h"
@@ -179,14 +182,14 @@ static void print_skip_reasons(const eddy_qtt_runs *runs, const eddy_qtt_result 
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: eddy test [--json FILE] [--baseline FILE] [--write-baseline FILE] [--verbose] [--disk] "
-                    "PATH...\n");
+    fprintf(stderr, "usage: eddy test [--json FILE] [--baseline FILE] [--write-baseline FILE] [--verbose] "
+                    "[--disk | --kafka] PATH...\n");
 }
 
 int eddy_test_main(int argc, char **argv) {
     const char *json_out = NULL, *baseline_path = NULL, *write_path = NULL;
     if (eddy_qtt_register_harness_udfs()) fprintf(stderr, "eddy test: the harness UDFs could not be registered\n");
-    eddy_qtt_options opts = {.in_memory = true, .verbose = false};
+    eddy_qtt_options opts = {.in_memory = true, .kafka = false, .verbose = false};
     char **files = NULL;
     int nfiles = 0, capfiles = 0, npaths = 0;
     eddy_qtt_runs runs;
@@ -202,6 +205,7 @@ int eddy_test_main(int argc, char **argv) {
         else if (strcmp(a, "--write-baseline") == 0 && i + 1 < argc) write_path = argv[++i];
         else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) opts.verbose = true;
         else if (strcmp(a, "--disk") == 0) opts.in_memory = false;
+        else if (strcmp(a, "--kafka") == 0) opts.kafka = true;
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "eddy test: unknown option %s\n", a);
             usage();
@@ -256,6 +260,7 @@ int eddy_test_main(int argc, char **argv) {
             regressions++;
         }
     }
+    if (opts.kafka) eddy_qtt_mock_drain(); /* the last clusters are still being destroyed */
     if (json_out && write_json(json_out, &runs, res)) load_errors++;
     if (write_path && write_baseline(write_path, &runs, res)) load_errors++;
     print_skip_reasons(&runs, res);

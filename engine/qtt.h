@@ -4,7 +4,8 @@
  * shared/conformance/README.md).  Loading strips comments, parses it with
  * jansson and expands each case's `format` x `config` matrix into runs; one
  * run executes the case's statements on a fresh engine (deterministic mode)
- * over a private embedded log, produces its input records, runs its
+ * over a private embedded log (or, with --kafka, a Kafka log on a private
+ * librdkafka mock cluster), produces its input records, runs its
  * persistent queries one after the other and compares the output topics
  * (qtt_run.c, qtt_records.c).  It ends PASS, FAIL (with a readable
  * difference) or SKIP (with a reason: what eddy cannot check yet; never
@@ -95,6 +96,7 @@ typedef struct eddy_qtt_result {
 
 typedef struct eddy_qtt_options {
     bool in_memory;  /* the embedded log in memory (":memory:") instead of a temporary directory */
+    bool kafka;      /* the Kafka backend on a librdkafka mock cluster per run instead (wins over in_memory) */
     bool verbose;    /* notes (e.g. properties the config refused) on stderr */
 } eddy_qtt_options;
 
@@ -108,7 +110,7 @@ const char *eddy_qtt_outcome_name(eddy_qtt_outcome o); /* "PASS", "FAIL", "SKIP"
 int eddy_qtt_run_one(const eddy_qtt_run *run, const eddy_qtt_options *opts, eddy_qtt_result *res);
 
 /* `eddy test [--json FILE] [--baseline FILE] [--write-baseline FILE]
- * [--verbose] [--disk] PATH...`.  Exit code 0 when nothing failed (with
+ * [--verbose] [--disk | --kafka] PATH...`.  Exit code 0 when nothing failed (with
  * --baseline: when every run listed there passed), 1 otherwise, 2 on usage
  * errors. */
 int eddy_test_main(int argc, char **argv);

@@ -81,6 +81,18 @@ void eddy_qtt_query_fini(eddy_qtt_query *q);
 bool eddy_qtt_query_matches(const eddy_qtt_run *run, json_t *exp, const char *exp_ptr, const eddy_qtt_query *q,
                             const char *path, eddy_strbuf *diff);
 
+/* `eddy test --kafka` (qtt_run_kafka.c): a new librdkafka mock cluster of one
+ * broker and a Kafka log on it (eddy_log_open_kafka_mock).  On success *mock
+ * and *log are new and owned by the caller, who closes the log first
+ * (eddy_log_close), then the cluster (eddy_qtt_mock_close; NULL is a no-op).
+ * On failure both are NULL and err says why.  The close hands the cluster to
+ * a thread that destroys it (that can take a second); eddy_qtt_mock_drain
+ * waits until every closed cluster is gone (call it before exiting). */
+typedef struct eddy_qtt_mock eddy_qtt_mock;
+int eddy_qtt_mock_open(eddy_qtt_mock **mock, eddy_log **log, eddy_err *err);
+void eddy_qtt_mock_close(eddy_qtt_mock *mock);
+void eddy_qtt_mock_drain(void);
+
 /* Adds the upstream harness's test UDFs (BAD_UDF) to the function registry;
  * call before anything reads the registry (qtt_udf.c).  0 or an error code. */
 int eddy_qtt_register_harness_udfs(void);

@@ -1,6 +1,7 @@
 /* qtt_run.c - runs one conformance case on a fresh engine and compares what can be compared.
  *
- * A run gets its own embedded log (a temporary directory, or memory), a
+ * A run gets its own log (embedded in a temporary directory or in memory,
+ * or Kafka on its own librdkafka mock cluster: qtt_run_kafka.c), a
  * configuration with the case's properties and an engine in deterministic
  * mode (persistent queries run only when the runner says so, one after the
  * other).  Topics are made first as upstream's test driver makes them: those
@@ -88,10 +89,14 @@ static void remove_tree(const char *dir) {
     if (dir) nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Opens the run's log: in memory, or under a new temporary directory whose
- * path goes to *dir (caller removes it and frees the string). */
-static int open_log(const eddy_qtt_options *opts, char **dir, eddy_log **log, eddy_err *err) {
+/* Opens the run's log: on a new mock cluster (*mock, closed by the caller
+ * after the log), in memory, or under a new temporary directory whose path
+ * goes to *dir (caller removes it and frees the string). */
+static int open_log(const eddy_qtt_options *opts, char **dir, eddy_qtt_mock **mock, eddy_log **log,
+                    eddy_err *err) {
     *dir = NULL;
+    *mock = NULL;
+    if (opts && opts->kafka) return eddy_qtt_mock_open(mock, log, err);
     if (opts && opts->in_memory) return eddy_log_open_embedded(":memory:", log, err);
     const char *tmp = getenv("TMPDIR");
     char *path = NULL;
@@ -783,6 +788,7 @@ int eddy_qtt_run_one(const eddy_qtt_run *run, const eddy_qtt_options *opts, eddy
     eddy_config *cfg = NULL;
     eddy_log *log = NULL;
     eddy_engine *eng = NULL;
+    eddy_qtt_mock *mock = NULL;
     char *dir = NULL;
     eddy_err err;
     int rc = 0;
@@ -802,7 +808,7 @@ int eddy_qtt_run_one(const eddy_qtt_run *run, const eddy_qtt_options *opts, eddy
         rc = eddy_err_set(&err, EDDY_NOMEM, "out of memory");
         goto fail;
     }
-    if ((rc = open_log(opts, &dir, &log, &err))) goto fail;
+    if ((rc = open_log(opts, &dir, &mock, &log, &err))) goto fail;
     eddy_engine_opts eopts = {.deterministic = true};
     if ((rc = eddy_engine_open_ex(cfg, log, &eopts, &eng, &err))) goto fail;
     if ((rc = make_topics(run, log, &err))) goto fail;
@@ -850,6 +856,7 @@ fail:
 done:
     eddy_engine_close(eng);
     eddy_log_close(log);
+    eddy_qtt_mock_close(mock); /* after the log: its clients talk to the cluster */
     eddy_config_destroy(cfg);
     json_decref(entities);
     if (dir) remove_tree(dir);

@@ -43,6 +43,8 @@ static int side_serde(const eddy_source *s, bool key, eddy_serde **out, int *nke
 }
 
 static void task_fini(task *t) {
+    eddy_log_txn_destroy(t->txn);
+    t->txn = NULL;
     eddy_qrun_agg_task_fini(t);
     eddy_exprs_destroy(t->exprs);
     eddy_log_batch_fini(&t->fetched);
@@ -54,6 +56,8 @@ static void task_fini(task *t) {
 
 void eddy_qrun_destroy(eddy_qrun *q) {
     if (!q) return;
+    for (int i = 0; i < q->ntasks; i++) eddy_log_batch_reset(&q->tasks[i].fetched);
+    eddy_qrun_groups_stop(q); /* commits and gives back this server's partitions */
     for (int i = 0; i < q->ntasks; i++) task_fini(&q->tasks[i]);
     free(q->tasks);
     eddy_serde_destroy(q->src_key);
@@ -81,6 +85,7 @@ int eddy_qrun_new(eddy_log *log, eddy_plan *plan, const eddy_qrun_opts *opts, ed
     q->log = log;
     q->plan = plan;
     q->opts = *opts;
+    if (opts->rows) q->opts.use_groups = false; /* push queries read every partition */
     q->id = strdup(opts->query_id ? opts->query_id : "");
     q->group = strdup(opts->group_id ? opts->group_id : "");
     if (!q->id || !q->group) {
@@ -124,7 +129,12 @@ int eddy_qrun_new(eddy_log *log, eddy_plan *plan, const eddy_qrun_opts *opts, ed
         else
             rc = eddy_exprs_compile(&scope, plan->where, plan->exprs, plan->nexprs, &t->exprs, NULL, err);
         if (rc) goto fail;
-        /* Where to start: the committed position, else earliest or latest. */
+        /* Where to start: the committed position, else earliest or latest
+         * (groups: when the partition is assigned here). */
+        if (q->opts.use_groups) {
+            t->stop_at = -1;
+            continue;
+        }
         int64_t start = 0, end = 0, pos;
         if ((rc = eddy_log_partition_offsets(log, plan->source->topic, i, &start, &end, err))) goto fail;
         if (!opts->rows && eddy_log_group_committed(log, q->group, plan->source->topic, i, &pos, NULL) == 0)
@@ -137,6 +147,7 @@ int eddy_qrun_new(eddy_log *log, eddy_plan *plan, const eddy_qrun_opts *opts, ed
     if (plan->agg && (rc = eddy_qrun_agg_setup(q, cfg.partitions, err))) goto fail;
     if (!plan->agg && plan->table_source && !opts->rows && (rc = eddy_qrun_mat_setup(q, err))) goto fail;
     if (opts->until_end) check_until_end(q);
+    if (q->opts.use_groups && (rc = eddy_qrun_groups_start(q, err))) goto fail;
     *out = q;
     return 0;
 fail:
@@ -312,6 +323,7 @@ int eddy_qrun_produce_rows(task *t, eddy_log_txn *txn, const eddy_batch *rows, e
     eddy_err rerr;
     int rc;
     bool session = p->sink->window_type == EDDY_WT_SESSION;
+    int32_t sticky = -1; /* records without a key: one partition per batch (Kafka's sticky partitioner) */
     for (size_t i = 0; i < rows->count; i++) {
         const eddy_row *row = &rows->rows[i];
         bool knull = false, vnull = false;
@@ -366,6 +378,10 @@ int eddy_qrun_produce_rows(task *t, eddy_log_txn *txn, const eddy_batch *rows, e
         if ((row->flags & EDDY_ROW_WINDOWED) && !knull && nparts > 1 && rec.key_len >= wlen)
             /* Kafka Streams places a windowed key by the key without its window. */
             part = eddy_log_partition_for_key(rec.key, rec.key_len - wlen, nparts);
+        else if (knull && nparts > 1) {
+            if (sticky < 0) sticky = (int32_t)((uint32_t)(t->sticky_next++ + t->partition) % (uint32_t)nparts);
+            part = sticky;
+        }
         if ((rc = eddy_log_txn_produce(txn, p->sink->topic, part, &rec, NULL, err))) return rc;
     }
     return 0;
@@ -377,10 +393,10 @@ static int commit_outputs(task *t, int64_t next, eddy_err *err) {
     const eddy_plan *p = q->plan;
     eddy_log_txn *txn = NULL;
     int rc;
-    if ((rc = eddy_log_txn_begin(q->log, &txn, err))) return rc;
+    if ((rc = eddy_qrun_txn_begin(q, &txn, err))) return rc;
     if ((rc = eddy_qrun_produce_rows(t, txn, &t->out, err))) goto fail;
     if ((rc = eddy_log_txn_commit_position(txn, q->group, p->source->topic, t->partition, next, err))) goto fail;
-    rc = eddy_log_txn_commit(txn, 0, err);
+    rc = eddy_qrun_txn_commit(t, txn, err);
 fail:
     eddy_log_txn_destroy(txn);
     return rc;
@@ -415,12 +431,25 @@ int eddy_qrun_deliver(task *t, eddy_batch *rows) {
     return 0;
 }
 
+static int step_task(eddy_qrun *q, task *t, bool *did_work, eddy_err *err);
+
 int eddy_qrun_step_task(eddy_qrun *q, int i, bool *did_work, eddy_err *err) {
     task *t = &q->tasks[i];
-    const eddy_plan *p = q->plan;
-    int rc;
     *did_work = false;
     if (q->done) return 0;
+    if (!q->sub) return step_task(q, t, did_work, err);
+    /* Groups: only a partition assigned here, and not while the rebalance
+     * callback hands it over. */
+    if (!t->assigned) return 0;
+    pthread_mutex_lock(&t->mu);
+    int rc = t->assigned ? step_task(q, t, did_work, err) : 0;
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+static int step_task(eddy_qrun *q, task *t, bool *did_work, eddy_err *err) {
+    const eddy_plan *p = q->plan;
+    int rc;
     if (p->agg) return eddy_qrun_agg_step(q, t, did_work, err);
     if (t->mat) return eddy_qrun_mat_step(q, t, did_work, err);
     size_t max = (size_t)q->opts.batch_size;
@@ -428,15 +457,8 @@ int eddy_qrun_step_task(eddy_qrun *q, int i, bool *did_work, eddy_err *err) {
         if (t->position >= t->stop_at) return 0;
         if ((int64_t)max > t->stop_at - t->position) max = (size_t)(t->stop_at - t->position);
     }
-    rc = eddy_log_fetch(q->log, p->source->topic, t->partition, t->position, max, 0, &t->fetched, err);
-    if (rc == EDDY_RANGE) { /* retention removed what we had not read */
-        int64_t start;
-        if ((rc = eddy_log_partition_offsets(q->log, p->source->topic, t->partition, &start, NULL, err))) return rc;
-        t->position = start;
-        return 0;
-    }
-    if (rc) return rc;
-    if (t->fetched.count == 0) return 0;
+    if ((rc = eddy_qrun_task_fetch(q, t, max, err))) return rc;
+    if (t->fetched.count == 0) return t->txn ? eddy_qrun_open_txn_commit(q, t, false, err) : 0;
     *did_work = true;
     if ((rc = eddy_qrun_decode_records(t, &t->fetched, &t->in, err))) return rc;
     eddy_batch_reset(&t->out);
@@ -462,7 +484,9 @@ int eddy_qrun_step_task(eddy_qrun *q, int i, bool *did_work, eddy_err *err) {
         if (q->opts.until_end) check_until_end(q);
         return 0;
     }
-    if ((rc = commit_outputs(t, next, err))) return rc;
+    if (eddy_qrun_open_txn_wanted(q)) return eddy_qrun_open_txn_add(q, t, next, err);
+    if ((rc = commit_outputs(t, next, err))) /* retried: the batch is read again (at least once) */
+        return eddy_qrun_commit_retriable(q, t, rc, err) ? 0 : rc;
     t->position = next;
     return 0;
 }

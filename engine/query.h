@@ -49,6 +49,10 @@ typedef struct eddy_qrun_opts {
     int64_t cache_max_bytes;     /* record cache per task (cache.max.bytes.buffering); 0 = emit every update */
     int64_t commit_interval_ms;  /* commit (flush the cache) at most this often; 0 = after every batch */
     void *error_ud;
+    /* Distribution (persistent queries on a backend with groups, i.e. Kafka): */
+    bool use_groups;             /* join the consumer group group_id: run only the partitions the group
+                                    assigns to this server (query_group.c) */
+    int txn_flags;               /* EDDY_LOG_TXN_* for every commit (processing.guarantee) */
 } eddy_qrun_opts;
 
 /* Starts a query over log (borrowed).  plan is taken over (also on failure).

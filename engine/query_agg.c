@@ -96,19 +96,23 @@ static int restore_table(eddy_qrun *q, task *t, eddy_err *err) {
     return rc;
 }
 
-static int agg_task_open(eddy_qrun *q, task *t, eddy_err *err) {
-    const eddy_plan *p = q->plan;
-    int rc;
-    if (pthread_mutex_init(&t->mu, NULL)) return eddy_err_set(err, EDDY_INTERNAL, "mutex");
-    t->mu_init = true;
-    if (eddy_batch_init(&t->rows, p->agg->agg_schema->ncols)) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+static int aggop_open(eddy_qrun *q, task *t, eddy_err *err) {
     eddy_aggop_opts ao = {.stores = q->opts.stores,
                           .store_name = q->store_name,
                           .partition = t->partition,
                           .cache_max_bytes = q->opts.cache_max_bytes,
                           .on_skip = on_skip,
                           .skip_ud = t};
-    if ((rc = eddy_aggop_new(p, &ao, &t->aggop, err))) return rc;
+    return eddy_aggop_new(q->plan, &ao, &t->aggop, err);
+}
+
+static int agg_task_open(eddy_qrun *q, task *t, eddy_err *err) {
+    const eddy_plan *p = q->plan;
+    int rc;
+    if (!t->mu_init && pthread_mutex_init(&t->mu, NULL)) return eddy_err_set(err, EDDY_INTERNAL, "mutex");
+    t->mu_init = true;
+    if (eddy_batch_init(&t->rows, p->agg->agg_schema->ncols)) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
+    if ((rc = aggop_open(q, t, err))) return rc;
     /* The projection, with HAVING as one more column. */
     eddy_scope_source ss;
     eddy_expr_scope scope;
@@ -123,7 +127,18 @@ static int agg_task_open(eddy_qrun *q, task *t, eddy_err *err) {
     if (rc) return rc;
     eddy_batch_fini(&t->out);
     if (eddy_batch_init(&t->out, n)) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
-    return restore(q, t, err);
+    return q->opts.use_groups ? 0 : restore(q, t, err); /* groups: when assigned */
+}
+
+int eddy_qrun_agg_catch_up(eddy_qrun *q, task *t, eddy_err *err) {
+    int rc = 0;
+    bool aggregates = t->kind == TASK_REPARTITION || !q->plan->agg->repartition;
+    if (t->table) rc = restore_table(q, t, err);
+    if (!rc && aggregates && !t->aggop) rc = aggop_open(q, t, err);
+    if (!rc && t->aggop) rc = restore(q, t, err);
+    if (!rc && t->aggop && eddy_aggop_position(t->aggop) > t->position) t->position = eddy_aggop_position(t->aggop);
+    t->last_commit_ms = now_ms();
+    return rc;
 }
 
 int eddy_qrun_agg_setup(eddy_qrun *q, int nsource, eddy_err *err) {
@@ -156,7 +171,7 @@ int eddy_qrun_agg_setup(eddy_qrun *q, int nsource, eddy_err *err) {
             snprintf(name, sizeof name, "%s-Source", base);
             eddy_store_opts so = {0};
             if ((rc = eddy_store_open(q->opts.stores, name, t->partition, &so, &t->table, err))) return rc;
-            if ((rc = restore_table(q, t, err))) return rc;
+            if (!q->opts.use_groups && (rc = restore_table(q, t, err))) return rc;
         }
         if (!ag->repartition && (rc = agg_task_open(q, t, err))) return rc;
     }
@@ -171,13 +186,8 @@ int eddy_qrun_agg_setup(eddy_qrun *q, int nsource, eddy_err *err) {
         eddy_log_batch_init(&t->fetched);
         if (eddy_batch_init(&t->in, 1) || eddy_batch_init(&t->pre, ag->npre))
             return eddy_err_set(err, EDDY_NOMEM, "out of memory");
-        int64_t start = 0, end = 0, pos;
-        if ((rc = eddy_log_partition_offsets(q->log, t->topic, i, &start, &end, err))) return rc;
-        if (!q->opts.rows && eddy_log_group_committed(q->log, q->group, t->topic, i, &pos, NULL) == 0)
-            t->position = pos < start ? start : pos;
-        else
-            t->position = q->opts.rows ? end : start;
         t->stop_at = -1;
+        if (!q->opts.use_groups && (rc = eddy_qrun_task_position(q, t, err))) return rc; /* groups: when assigned */
         if ((rc = agg_task_open(q, t, err))) return rc;
     }
     return 0;
@@ -333,10 +343,13 @@ static int commit(task *t, int64_t next, eddy_err *err) {
     eddy_qrun *q = t->q;
     eddy_log_txn *txn = NULL;
     int rc;
+    /* The state says where in the input it is (a server taking the
+     * partition over starts there, whatever the group's position says). */
+    if (t->aggop && !q->opts.rows && (rc = eddy_aggop_set_position(t->aggop, next, err))) return rc;
     if (t->aggop && (rc = eddy_aggop_flush(t->aggop, &t->rows, err))) return rc;
     if (t->aggop && (rc = project(t, err))) return rc;
-    if (t->aggop) eddy_batch_reset(&t->rows);
     if (q->opts.rows && t->aggop) {
+        eddy_batch_reset(&t->rows);
         int ncols = t->out.ncols;
         t->out.ncols = q->plan->nexprs; /* not HAVING's column */
         eddy_qrun_deliver(t, &t->out);
@@ -345,7 +358,7 @@ static int commit(task *t, int64_t next, eddy_err *err) {
         t->position = next;
         return 0;
     }
-    if ((rc = eddy_log_txn_begin(q->log, &txn, err))) return rc;
+    if ((rc = eddy_qrun_txn_begin(q, &txn, err))) return rc;
     size_t ncl = 0;
     if (t->aggop) {
         const eddy_aggop_record *cl;
@@ -384,7 +397,10 @@ static int commit(task *t, int64_t next, eddy_err *err) {
     }
     if (!q->opts.rows && (rc = eddy_log_txn_commit_position(txn, q->group, t->topic, t->partition, next, err)))
         goto fail;
-    if ((rc = eddy_log_txn_commit(txn, 0, err))) goto fail;
+    if ((rc = eddy_qrun_txn_commit(t, txn, err))) goto fail;
+    /* Until here a failed commit keeps the rows and changelog records for
+     * the next try (the state already holds them). */
+    if (t->aggop) eddy_batch_reset(&t->rows);
     if (ncl) {
         int64_t off = -1;
         if (eddy_log_txn_result(txn, ncl - 1, NULL, &off) == 0) t->changelog_next = off + 1;
@@ -439,15 +455,7 @@ static int decode_repartitioned(task *t, eddy_err *err) {
 static int step_locked(eddy_qrun *q, task *t, bool *did_work, eddy_err *err) {
     const eddy_plan *p = q->plan;
     int rc;
-    size_t max = (size_t)q->opts.batch_size;
-    rc = eddy_log_fetch(q->log, t->topic, t->partition, t->position, max, 0, &t->fetched, err);
-    if (rc == EDDY_RANGE) {
-        int64_t start;
-        if ((rc = eddy_log_partition_offsets(q->log, t->topic, t->partition, &start, NULL, err))) return rc;
-        t->position = start;
-        return 0;
-    }
-    if (rc) return rc;
+    if ((rc = eddy_qrun_task_fetch(q, t, (size_t)q->opts.batch_size, err))) return rc;
     int64_t next = t->position;
     if (t->fetched.count) {
         *did_work = true;
@@ -478,13 +486,35 @@ static int step_locked(eddy_qrun *q, task *t, bool *did_work, eddy_err *err) {
      * aggregating ones when the commit interval has passed. */
     bool due = !t->aggop || q->opts.commit_interval_ms <= 0 ||
                now_ms() - t->last_commit_ms >= q->opts.commit_interval_ms;
-    if ((t->fetched.count || t->uncommitted || t->rows.count) && due) rc = commit(t, next, err);
-    else t->position = next;
+    if (!(t->fetched.count || t->uncommitted || t->rows.count) || !due) {
+        t->position = next;
+        return 0;
+    }
+    if (t->aggop) t->position = next; /* the state holds these records, committed or not */
+    rc = commit(t, next, err);
+    if (rc && eddy_qrun_commit_retriable(q, t, rc, err)) {
+        /* A source task reads its batch again; an aggregating one keeps its
+         * state and retries the commit (t->uncommitted stays set). */
+        return 0;
+    }
+    return rc;
+}
+
+int eddy_qrun_agg_finish(eddy_qrun *q, task *t, eddy_err *err) {
+    (void)q;
+    int rc = 0;
+    if (t->uncommitted || t->rows.count) rc = commit(t, t->position, err);
+    /* The next owner (maybe this server again, later) starts from the
+     * changelog: what is cached here is dropped. */
+    eddy_aggop_destroy(t->aggop);
+    t->aggop = NULL;
+    eddy_batch_reset(&t->rows);
+    t->uncommitted = 0;
     return rc;
 }
 
 int eddy_qrun_agg_step(eddy_qrun *q, task *t, bool *did_work, eddy_err *err) {
-    if (!t->mu_init) return step_locked(q, t, did_work, err);
+    if (!t->mu_init || q->sub) return step_locked(q, t, did_work, err); /* groups: the caller holds t->mu */
     pthread_mutex_lock(&t->mu);
     int rc = step_locked(q, t, did_work, err);
     pthread_mutex_unlock(&t->mu);
@@ -501,7 +531,7 @@ int eddy_qrun_read_state(eddy_qrun *q, const eddy_value *key, int64_t wlo, int64
     if (!p->agg) return eddy_err_set(err, EDDY_UNSUPPORTED, "the query has no state");
     for (int i = 0; i < q->ntasks && !rc; i++) {
         task *t = &q->tasks[i];
-        if (!t->aggop) continue;
+        if (!t->aggop || (q->sub && !t->assigned)) continue; /* groups: only the partitions run here */
         eddy_batch rows, outs;
         if (eddy_batch_init(&rows, p->agg->agg_schema->ncols)) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
         if (eddy_batch_init(&outs, t->out.ncols)) {

@@ -64,10 +64,12 @@ int eddy_qrun_mat_setup(eddy_qrun *q, eddy_err *err) {
         if (eddy_batch_init(&t->out, p->nexprs + (p->where ? 1 : 0)))
             return eddy_err_set(err, EDDY_NOMEM, "out of memory");
         if ((rc = eddy_store_open(q->opts.stores, q->store_name, t->partition, NULL, &t->mat, err))) return rc;
-        if ((rc = restore(q, t, err))) return rc;
+        if (!q->opts.use_groups && (rc = restore(q, t, err))) return rc; /* groups: when assigned */
     }
     return 0;
 }
+
+int eddy_qrun_mat_catch_up(eddy_qrun *q, task *t, eddy_err *err) { return restore(q, t, err); }
 
 /* Decides each output row: a row that passes is upserted; one that does not
  * (or a deleted source row) becomes a tombstone when its key was in the
@@ -125,13 +127,7 @@ static int apply(eddy_qrun *q, task *t, eddy_log_txn *txn, size_t *ncl, eddy_err
 }
 
 static int step_locked(eddy_qrun *q, task *t, bool *did_work, eddy_err *err) {
-    int rc = eddy_log_fetch(q->log, t->topic, t->partition, t->position, (size_t)q->opts.batch_size, 0, &t->fetched, err);
-    if (rc == EDDY_RANGE) {
-        int64_t start;
-        if ((rc = eddy_log_partition_offsets(q->log, t->topic, t->partition, &start, NULL, err))) return rc;
-        t->position = start;
-        return 0;
-    }
+    int rc = eddy_qrun_task_fetch(q, t, (size_t)q->opts.batch_size, err);
     if (rc || t->fetched.count == 0) return rc;
     *did_work = true;
     int64_t next = t->fetched.next_offset;
@@ -146,11 +142,11 @@ static int step_locked(eddy_qrun *q, task *t, bool *did_work, eddy_err *err) {
     q->processed += (int64_t)t->fetched.count;
     eddy_log_txn *txn = NULL;
     size_t ncl = 0;
-    if ((rc = eddy_log_txn_begin(q->log, &txn, err))) return rc;
+    if ((rc = eddy_qrun_txn_begin(q, &txn, err))) return rc;
     if ((rc = apply(q, t, txn, &ncl, err))) goto fail;
     if (q->plan->kind != EDDY_PLAN_MATERIALIZE && (rc = eddy_qrun_produce_rows(t, txn, &t->out, err))) goto fail;
     if ((rc = eddy_log_txn_commit_position(txn, q->group, t->topic, t->partition, next, err))) goto fail;
-    if ((rc = eddy_log_txn_commit(txn, 0, err))) goto fail;
+    if ((rc = eddy_qrun_txn_commit(t, txn, err))) goto fail;
     if (ncl) {
         int64_t off = -1;
         if (eddy_log_txn_result(txn, ncl - 1, NULL, &off) == 0) t->changelog_next = off + 1;
@@ -163,10 +159,16 @@ fail:
 }
 
 int eddy_qrun_mat_step(eddy_qrun *q, task *t, bool *did_work, eddy_err *err) {
-    pthread_mutex_lock(&t->mu);
-    int rc = step_locked(q, t, did_work, err);
-    pthread_mutex_unlock(&t->mu);
-    return rc;
+    int rc;
+    if (q->sub) { /* the caller holds t->mu */
+        rc = step_locked(q, t, did_work, err);
+    } else {
+        pthread_mutex_lock(&t->mu);
+        rc = step_locked(q, t, did_work, err);
+        pthread_mutex_unlock(&t->mu);
+    }
+    /* A failed commit reads the batch again (the upserts repeat). */
+    return rc && eddy_qrun_commit_retriable(q, t, rc, err) ? 0 : rc;
 }
 
 /* Appends the stored row (ts, cols...) at v to out. */
@@ -194,7 +196,7 @@ int eddy_qrun_mat_read(eddy_qrun *q, const eddy_value *key, eddy_batch *out, edd
     if (key && eddy_value_bin_encode(key, q->nkeys_out, &k)) return eddy_err_set(err, EDDY_NOMEM, "out of memory");
     for (int i = 0; i < q->ntasks && !rc; i++) {
         task *t = &q->tasks[i];
-        if (!t->mat) continue;
+        if (!t->mat || (q->sub && !t->assigned)) continue; /* groups: only the partitions run here */
         pthread_mutex_lock(&t->mu);
         if (key) {
             const void *v;

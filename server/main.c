@@ -1,7 +1,8 @@
-/* main.c - the eddy command: `eddy serve`, `eddy test`, `eddy bench`, `eddy version`, `eddy docs`. */
+/* main.c - the eddy command: `eddy serve`, `eddy test`, `eddy bench`, `eddy kafka-mock`, `eddy version`, `eddy docs`. */
 #include "engine/engine.h"
 #include "server/config.h"
 #include "server/http.h"
+#include "server/kafka_mock.h"
 #include "server/rest.h"
 #include "sql/functions.h"
 
@@ -22,9 +23,11 @@ static void usage(FILE *out) {
             "commands:\n"
             "  serve [--config FILE] [-D name=value]...   run the server (ksqlDB's REST API)\n"
             "  test [options] PATH...                      run ksqlDB conformance case files (QTT/RQTT JSON)\n"
-            "       --json FILE  --verbose  --baseline FILE  --write-baseline FILE  --disk\n"
-            "  bench [--events N] [--runs R] [--query q0|q1|q2|all] [--mode gen|discard|log|memory|all]\n"
+            "       --json FILE  --verbose  --baseline FILE  --write-baseline FILE  --disk  --kafka\n"
+            "  bench [--events N] [--runs R] [--query q0|q1|q2|all] [--mode gen|discard|log|memory|state|kafka|all]\n"
             "                                              run the Nexmark benchmark (docs/benchmarks.md)\n"
+            "  kafka-mock [--brokers N] [--topic NAME:PARTITIONS[:REPLICAS]]... [--control-port P]\n"
+            "             [--ready-file PATH]              run a mock Kafka cluster on 127.0.0.1 (docs/kafka.md)\n"
             "  version                                     print the version\n"
             "  docs functions|config                       print the function or configuration reference\n"
             "\n"
@@ -189,6 +192,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "serve") == 0) return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "test") == 0) return eddy_test_main(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0) return eddy_bench_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "kafka-mock") == 0) return eddy_kafka_mock_main(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("eddy %s (ksqlDB %s compatible)\n", EDDY_VERSION, EDDY_KSQL_COMPAT_VERSION);
         return 0;

@@ -473,6 +473,29 @@ static void test_runs_on_disk_too(void **state) {
     json_decref(doc);
 }
 
+static void test_kafka_option_runs_records_on_a_mock_cluster(void **state) {
+    (void)state;
+    eddy_qtt_runs runs;
+    json_t *doc = NULL;
+    eddy_qtt_result res;
+    eddy_qtt_options opts = {.in_memory = true, .kafka = true, .verbose = false};
+    eddy_err err;
+    const char *text = "{\"tests\": [{\"name\": \"n\", \"statements\": [\"" CREATE_S "\","
+                       " \"CREATE STREAM O AS SELECT ID, UCASE(NAME) AS N FROM S;\"],"
+                       " \"inputs\": [{\"topic\": \"s\", \"key\": 1, \"value\": {\"NAME\": \"a\"}, \"timestamp\": 5}],"
+                       " \"outputs\": [{\"topic\": \"O\", \"key\": 1, \"value\": {\"N\": \"A\"}, \"timestamp\": 5}]}]}";
+    eddy_qtt_runs_init(&runs);
+    eddy_qtt_result_init(&res);
+    assert_int_equal(eddy_qtt_parse(text, strlen(text), &doc, NULL, &err), 0);
+    assert_int_equal(eddy_qtt_expand("own.json", doc, NULL, &runs, &err), 0);
+    assert_int_equal(eddy_qtt_run_one(&runs.items[0], &opts, &res), 0);
+    if (res.outcome != EDDY_QTT_PASS) fail_msg("%s: %s", eddy_qtt_outcome_name(res.outcome), res.reason ? res.reason : "");
+    eddy_qtt_mock_drain();
+    eddy_qtt_result_fini(&res);
+    eddy_qtt_runs_fini(&runs);
+    json_decref(doc);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matching_post_sources_pass),
@@ -520,6 +543,7 @@ int main(void) {
         cmocka_unit_test(test_syntax_error_lines_count_from_first_statement),
         cmocka_unit_test(test_case_properties_reach_the_engine),
         cmocka_unit_test(test_runs_on_disk_too),
+        cmocka_unit_test(test_kafka_option_runs_records_on_a_mock_cluster),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
