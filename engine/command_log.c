@@ -10,7 +10,8 @@ struct eddy_command_log {
     char *topic;
 };
 
-int eddy_command_log_open(eddy_log *log, const char *service_id, eddy_command_log **out, eddy_err *err) {
+int eddy_command_log_open(eddy_log *log, const char *service_id, int replicas, eddy_command_log **out,
+                          eddy_err *err) {
     eddy_command_log *cl = calloc(1, sizeof *cl);
     int rc;
     *out = NULL;
@@ -26,6 +27,7 @@ int eddy_command_log_open(eddy_log *log, const char *service_id, eddy_command_lo
         eddy_log_topic_config cfg;
         eddy_log_topic_config_init(&cfg);
         cfg.partitions = 1;
+        cfg.replicas = (int16_t)(replicas > 0 ? replicas : 1);
         cfg.retention_ms = EDDY_LOG_RETENTION_FOREVER;
         rc = eddy_log_topic_create(log, cl->topic, &cfg, err);
         if (rc && rc != EDDY_EXISTS) goto fail;

@@ -19,9 +19,11 @@
 
 typedef struct eddy_command_log eddy_command_log;
 
-/* Opens (creating the topic if needed) the command log of service_id in log
- * (borrowed; must outlive the command log).  *out is owned by the caller. */
-int eddy_command_log_open(eddy_log *log, const char *service_id, eddy_command_log **out, eddy_err *err);
+/* Opens (creating the topic if needed, with `replicas` replicas) the command
+ * log of service_id in log (borrowed; must outlive the command log).  *out is
+ * owned by the caller. */
+int eddy_command_log_open(eddy_log *log, const char *service_id, int replicas, eddy_command_log **out,
+                          eddy_err *err);
 void eddy_command_log_close(eddy_command_log *cl);
 /* The topic's name (owned by cl). */
 const char *eddy_command_log_topic(const eddy_command_log *cl);

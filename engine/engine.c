@@ -231,6 +231,8 @@ static int open_processing_log(eddy_engine *e, eddy_err *err) {
     eddy_log_topic_config_init(&cfg);
     cfg.partitions = (int32_t)eddy_config_get_int(e->config, "ksql.logging.processing.topic.partitions");
     if (cfg.partitions < 1) cfg.partitions = 1;
+    cfg.replicas = (int16_t)eddy_config_get_int(e->config, "ksql.logging.processing.topic.replication.factor");
+    if (cfg.replicas < 1) cfg.replicas = 1;
     int rc = eddy_log_topic_create(e->log, name, &cfg, err);
     return rc == EDDY_EXISTS ? 0 : rc;
 }
@@ -376,7 +378,9 @@ int eddy_engine_open_ex(const eddy_config *cfg, eddy_log *log, const eddy_engine
         snprintf(path, sizeof path, "%s/state", dir && *dir ? dir : ".");
         if ((rc = eddy_stores_open(e->own_log ? path : NULL, &e->stores, err))) goto fail;
     }
-    if ((rc = eddy_command_log_open(e->log, e->service_id, &e->cmdlog, err))) goto fail;
+    if ((rc = eddy_command_log_open(e->log, e->service_id,
+                                    (int)eddy_config_get_int(cfg, "ksql.internal.topic.replicas"), &e->cmdlog, err)))
+        goto fail;
     if ((rc = open_processing_log(e, err))) goto fail;
     if (!e->opts.deterministic) {
         int threads = (int)eddy_config_get_int(cfg, "ksql.streams.num.stream.threads");

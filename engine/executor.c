@@ -1107,6 +1107,8 @@ static int run_persistent(eddy_exec *x, eddy_plan *p, const char *id, eddy_err *
     o.use_groups = x->engine->runtime && eddy_log_has_groups(x->engine->log);
     const char *guarantee = eddy_exec_setting(x, "ksql.streams.processing.guarantee");
     o.txn_flags = guarantee && strncasecmp(guarantee, "exactly_once", 12) == 0 ? 0 : EDDY_LOG_TXN_AT_LEAST_ONCE;
+    const char *replicas = eddy_exec_setting(x, "ksql.streams.replication.factor");
+    o.internal_replicas = replicas ? atoi(replicas) : 1;
     eddy_qrun *q;
     if ((rc = eddy_qrun_new(x->engine->log, p, &o, &q, err))) return rc;
     return eddy_engine_start_query(x->engine, q, err);

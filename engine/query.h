@@ -53,6 +53,7 @@ typedef struct eddy_qrun_opts {
     bool use_groups;             /* join the consumer group group_id: run only the partitions the group
                                     assigns to this server (query_group.c) */
     int txn_flags;               /* EDDY_LOG_TXN_* for every commit (processing.guarantee) */
+    int internal_replicas;       /* replication factor of internal topics (0 = 1, -1 = the brokers') */
 } eddy_qrun_opts;
 
 /* Starts a query over log (borrowed).  plan is taken over (also on failure).

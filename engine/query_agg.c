@@ -26,6 +26,7 @@ static int ensure_topic(eddy_qrun *q, const char *name, int partitions, int clea
     eddy_log_topic_config cfg;
     eddy_log_topic_config_init(&cfg);
     cfg.partitions = partitions;
+    cfg.replicas = (int16_t)(q->opts.internal_replicas ? q->opts.internal_replicas : 1);
     cfg.cleanup = cleanup;
     /* Internal topics are never cut by time (records may carry old event
      * times); the repartition topic is purged once its records are read. */

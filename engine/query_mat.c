@@ -51,6 +51,7 @@ int eddy_qrun_mat_setup(eddy_qrun *q, eddy_err *err) {
         eddy_log_topic_config cfg;
         eddy_log_topic_config_init(&cfg);
         cfg.partitions = q->ntasks;
+        cfg.replicas = (int16_t)(q->opts.internal_replicas ? q->opts.internal_replicas : 1);
         cfg.cleanup = EDDY_LOG_CLEANUP_COMPACT;
         rc = eddy_log_topic_create(q->log, q->changelog_topic, &cfg, err);
         if (rc == EDDY_EXISTS) eddy_err_clear(err);

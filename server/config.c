@@ -126,6 +126,8 @@ const eddy_config_def eddy_config_defs[] = {
        "Stream threads that run each persistent query's tasks."),
     PV("ksql.streams.auto.offset.reset", STRING, QUERY, "latest", "latest|earliest", 0,
        "Where a new query starts reading a topic with no committed offset: latest or earliest."),
+    PR("ksql.streams.replication.factor", INT, QUERY, "1", -1, 32767,
+       "Replication factor of a persistent query's internal topics (changelog, repartition) on Kafka; -1 = the brokers' default."),
     PR("ksql.streams.commit.interval.ms", LONG, QUERY, "2000", 0, I64_MAX,
        "How often, in milliseconds, a query commits its position and flushes its record cache."),
     PR("ksql.streams.cache.max.bytes.buffering", LONG, QUERY, "10485760", 0, I64_MAX,

@@ -39,6 +39,32 @@ static void test_count_emits_every_update_with_the_group_as_key(void **state) {
     free(out);
 }
 
+/* ksql.streams.replication.factor sets the replicas of a query's internal
+ * topics (the changelog and the repartition topic). */
+static void test_internal_topics_get_the_replication_factor(void **state) {
+    fixture *f = *state;
+    eddy_log_topic_config cfg;
+    eddy_err err;
+    ksql_ok(f, "CREATE STREAM r (k STRING KEY, g STRING) WITH (kafka_topic='r', partitions=2, value_format='JSON');");
+    eddy_ksql_request req = {.ksql = "CREATE TABLE by_g AS SELECT g, COUNT(*) AS n FROM r GROUP BY g;",
+                             .command_sequence_number = -1};
+    req.streams_properties = json_pack("{s:s}", "ksql.streams.replication.factor", "3");
+    json_t *resp = NULL;
+    int status;
+    eddy_engine_ksql(f->engine, &req, &resp, &status);
+    assert_int_equal(status, 200);
+    json_decref(resp);
+    json_decref(req.streams_properties);
+    eddy_log *log = eddy_engine_log(f->engine);
+    const char *changelog = "_confluent-ksql-default_query_CTAS_BY_G_1-Aggregate-Aggregate-Materialize-changelog";
+    const char *repartition = "_confluent-ksql-default_query_CTAS_BY_G_1-Aggregate-GroupBy-repartition";
+    assert_int_equal(eddy_log_topic_describe(log, changelog, &cfg, &err), 0);
+    assert_int_equal(cfg.replicas, 3);
+    assert_int_equal(cfg.partitions, 2);
+    assert_int_equal(eddy_log_topic_describe(log, repartition, &cfg, &err), 0);
+    assert_int_equal(cfg.replicas, 3);
+}
+
 static void test_aggregate_state_survives_restart_without_double_counting(void **state) {
     fixture *f = *state;
     ksql_ok(f, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', partitions=1, value_format='JSON');");
@@ -219,6 +245,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_count_emits_every_update_with_the_group_as_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aggregate_state_survives_restart_without_double_counting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_internal_topics_get_the_replication_factor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_table_aggregation_retracts_the_old_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_having_emits_a_tombstone_only_when_the_group_leaves_the_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_grouping_key_is_skipped_and_logged, setup, teardown),
