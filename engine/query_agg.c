@@ -504,6 +504,12 @@ static int step_locked(eddy_qrun *q, task *t, bool *did_work, eddy_err *err) {
 int eddy_qrun_agg_finish(eddy_qrun *q, task *t, eddy_err *err) {
     (void)q;
     int rc = 0;
+    /* A task feeding the repartition topic commits every batch: a batch
+     * whose commit failed is read again by the next owner. */
+    if (!t->aggop) {
+        t->uncommitted = 0;
+        return 0;
+    }
     if (t->uncommitted || t->rows.count) rc = commit(t, t->position, err);
     /* The next owner (maybe this server again, later) starts from the
      * changelog: what is cached here is dropped. */

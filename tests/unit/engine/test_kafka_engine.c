@@ -250,10 +250,38 @@ static void test_two_servers_split_and_fail_over(void **state) {
     assert_int_equal(wait_total(a, nkeys, 800), 800);
 }
 
+/* A GROUP BY on a value column goes through the repartition topic: both
+ * the source tasks and the aggregating tasks run as group members. */
+static void test_repartitioned_aggregation_on_kafka(void **state) {
+    fixture *f = *state;
+    server *s = &f->s[0];
+    const int ngroups = 10;
+    create_topic(s, "events", 4);
+    ksql_ok(s, "CREATE STREAM events (id VARCHAR KEY, g VARCHAR) WITH (kafka_topic='events', value_format='JSON');");
+    ksql_ok(s, "CREATE TABLE by_g AS SELECT g, COUNT(*) AS n FROM events GROUP BY g EMIT CHANGES;");
+    char key[16], value[64];
+    for (int i = 0; i < 300; i++) {
+        snprintf(key, sizeof key, "id%d", i);
+        snprintf(value, sizeof value, "{\"G\":\"k%d\"}", i % ngroups);
+        produce(s, "events", key, value);
+    }
+    outputs o;
+    int missing = 0;
+    int64_t got = 0, deadline = now_ms() + 90000;
+    do {
+        usleep(300 * 1000);
+        read_all(s, "BY_G", &o);
+        got = total_of(&o, ngroups, &missing);
+    } while ((got != 300 || missing) && now_ms() < deadline);
+    assert_int_equal(missing, 0);
+    assert_int_equal(got, 300);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_stateless_query_on_kafka, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_servers_split_and_fail_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repartitioned_aggregation_on_kafka, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
