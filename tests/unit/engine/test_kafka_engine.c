@@ -30,7 +30,11 @@ typedef struct fixture {
     server s[2];
 } fixture;
 
-static const char *const quiet[] = {"log_level", "3", NULL};
+/* The mock finishes a rebalance only after the session timeout (less a
+ * second): Kafka's 45 s default would make each hand-over take most of a
+ * minute (eddy serve sets the same on the mock). */
+static const char *const quiet[] = {"log_level", "3", "consumer.session.timeout.ms", "6000",
+                                    "consumer.heartbeat.interval.ms", "1000", NULL};
 
 static int64_t now_ms(void) {
     struct timespec ts;
