@@ -113,9 +113,13 @@ int eddy_qrun_open_txn_add(eddy_qrun *q, task *t, int64_t next, eddy_err *err) {
     }
     if ((rc = eddy_qrun_produce_rows(t, t->txn, &t->out, err)) ||
         (rc = eddy_log_txn_commit_position(t->txn, q->group, t->topic, t->partition, next, err))) {
+        /* An earlier record of the transaction failed, or the cluster
+         * refused: everything since it began is read again. */
         eddy_log_txn_destroy(t->txn);
         t->txn = NULL;
-        return rc;
+        if (!eddy_qrun_commit_retriable(q, t, rc, err)) return rc;
+        t->position = t->txn_from;
+        return 0;
     }
     t->position = next;
     return eddy_qrun_open_txn_commit(q, t, false, err);

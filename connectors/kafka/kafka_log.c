@@ -191,9 +191,18 @@ rd_kafka_conf_t *kl_conf_new(kafka_log *kl, rd_kafka_type_t type, const char *co
         eddy_err_set(err, EDDY_NOMEM, "kafka: out of memory");
         return NULL;
     }
+    /* librdkafka's mock checks no sequence numbers for an idempotent producer
+     * without a transactional id: with several requests in flight, a batch
+     * the mock refused (an injected error) is taken as written once a later
+     * one succeeds, and lost.  One request at a time there. */
+    static const char *const mock_producer[] = {
+        "max.in.flight.requests.per.connection", "1",
+        NULL,
+    };
     if (conf_set(c, "bootstrap.servers", kl->kl_bootstrap, err) ||
         conf_set_all(c, common, err) ||
         conf_set_all(c, type == RD_KAFKA_PRODUCER ? producer : consumer, err) ||
+        (type == RD_KAFKA_PRODUCER && kl->kl_on_mock && conf_set_all(c, mock_producer, err)) ||
         conf_set_user(c, type, (const char *const *)kl->kl_conf, err) || conf_set_all(c, extra, err)) {
         rd_kafka_conf_destroy(c);
         return NULL;
