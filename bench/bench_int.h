@@ -89,6 +89,9 @@ void bench_record_failure(bench_results *res, const char *mode, const char *quer
 /* ---- engine helpers ---- */
 /* Runs statements on e; a failure's message goes to err. */
 int bench_run_ksql(eddy_engine *e, const char *sql, eddy_err *err);
+/* bench_run_ksql that also copies the id of the query the statement started
+ * (from the first entity's commandStatus.queryId; "" when none) into id. */
+int bench_run_ksql_id(eddy_engine *e, const char *sql, char *id, size_t idlen, eddy_err *err);
 /* Plans one statement (CSAS, CTAS or INSERT INTO SELECT) over e's catalog.
  * The statement's nodes live in arena (kept by the caller until the plan is
  * gone).  *out owned by the caller. */

@@ -421,27 +421,6 @@ static int64_t sink_records(rd_kafka_t *probe, const char *topic, int32_t parts)
     return topic_offsets(probe, topic, parts, RD_KAFKA_OFFSET_END);
 }
 
-/* Runs statement sql on e and copies the id of the query it started. */
-static int run_csas(eddy_engine *e, const char *sql, char *id, size_t idlen, eddy_err *err) {
-    eddy_ksql_request req;
-    json_t *resp = NULL;
-    int status = 0;
-    memset(&req, 0, sizeof req);
-    req.ksql = sql;
-    req.command_sequence_number = -1;
-    int rc = eddy_engine_ksql(e, &req, &resp, &status);
-    if (rc || status != 200) {
-        const char *m = json_string_value(json_object_get(resp, "message"));
-        rc = eddy_err_set(err, rc ? rc : EDDY_INVAL, "%s: %s", sql, m ? m : "statement failed");
-    } else {
-        const char *q = json_string_value(json_object_get(json_object_get(json_array_get(resp, 0), "commandStatus"),
-                                                          "queryId"));
-        snprintf(id, idlen, "%s", q ? q : "");
-    }
-    json_decref(resp);
-    return rc;
-}
-
 /* How far the query's consumer group committed on bid: *committed = sum of
  * the positions, *seen = partitions with a position.  Not timed. */
 static void group_positions(const kmock *m, const char *group, int32_t parts, int64_t *committed, int *seen) {
@@ -495,7 +474,7 @@ static int eddy_consume(const bench_opts *o, const kmock *m, eddy_log *log, cons
 
     /* The measured part: from the CSAS until every expected row is out. */
     double pc0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID), b0 = kmock_cpu_s(m), w0 = bench_clock_s(CLOCK_MONOTONIC);
-    if ((rc = run_csas(eng, sql, qid, sizeof qid, err))) goto done;
+    if ((rc = bench_run_ksql_id(eng, sql, qid, sizeof qid, err))) goto done;
     eddy_log_topic_config tc;
     if ((rc = eddy_log_topic_describe(log, KAFKA_SINK, &tc, err))) goto done;
     double deadline = w0 + 120 + (double)n / 2000, first = -1;

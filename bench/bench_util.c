@@ -133,7 +133,9 @@ void bench_record_failure(bench_results *res, const char *mode, const char *quer
 
 /* ---- engine helpers ------------------------------------------------------------------------ */
 
-int bench_run_ksql(eddy_engine *e, const char *sql, eddy_err *err) {
+int bench_run_ksql(eddy_engine *e, const char *sql, eddy_err *err) { return bench_run_ksql_id(e, sql, NULL, 0, err); }
+
+int bench_run_ksql_id(eddy_engine *e, const char *sql, char *id, size_t idlen, eddy_err *err) {
     eddy_ksql_request req;
     json_t *resp = NULL;
     int status = 0;
@@ -145,6 +147,10 @@ int bench_run_ksql(eddy_engine *e, const char *sql, eddy_err *err) {
         const char *m = json_string_value(json_object_get(resp, "message"));
         if (!m && json_is_array(resp)) m = "statement failed";
         rc = eddy_err_set(err, rc ? rc : EDDY_INVAL, "%s: %s", sql, m ? m : "statement failed");
+    } else if (id) {
+        const char *q = json_string_value(json_object_get(json_object_get(json_array_get(resp, 0), "commandStatus"),
+                                                          "queryId"));
+        snprintf(id, idlen, "%s", q ? q : "");
     }
     json_decref(resp);
     return rc;
